@@ -1,0 +1,65 @@
+# Knotwork: `make run` serves the app, `make test` runs every test. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# An explicit DATABASE_URL wins; otherwise the project-local cluster in var/ is used.
+DB_ENV = DATABASE_URL="$${DATABASE_URL:-$$(bin/localdb url)}"
+PIP_ENV = PIP_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: help setup venv db migrate run seed test lint format stop clean-db
+
+help:
+	@echo "make run    set up and serve Knotwork on http://$(HOST):$(PORT)/ with demo data"
+	@echo "make test   set up and run the whole test suite, browser tests included"
+	@echo "make lint   ruff check and format check"
+	@echo "make setup  venv, dependencies, local database, migrations"
+	@echo "make seed   load the demo data (logins and clients)"
+	@echo "make stop   stop the local database"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/build-constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP_ENV) $(BIN)/pip install --quiet --upgrade "pip>=24,<27"
+	$(PIP_ENV) $(BIN)/pip install --quiet ".[dev]"
+	@touch $@
+
+db:
+	@if [ -z "$${DATABASE_URL:-}" ]; then bin/localdb start; fi
+
+migrate: venv db
+	$(DB_ENV) $(BIN)/python manage.py migrate --noinput
+
+setup: venv db migrate
+
+seed: setup
+	$(DB_ENV) $(BIN)/python manage.py seed_demo
+
+run: setup
+	$(DB_ENV) $(BIN)/python manage.py seed_demo --if-empty
+	@echo ""
+	@echo "  Knotwork is at http://$(HOST):$(PORT)/"
+	@$(DB_ENV) $(BIN)/python manage.py seed_demo --logins
+	@echo ""
+	$(DB_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	bin/ensure-chromium
+	$(DB_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+stop:
+	@if [ -z "$${DATABASE_URL:-}" ]; then bin/localdb stop; fi

@@ -1,0 +1,198 @@
+import re
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils import timezone
+
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def digits_only(value: str) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def parse_date(text: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+    def search(self, query: str):
+        """Clients whose name, email, phone or date of birth match what was typed.
+
+        Every word must match a name, so "ann smi" finds Ann Smith; a date finds the date of
+        birth; a run of digits finds phone numbers; text with "@" finds email addresses.
+        """
+        query = (query or "").strip()
+        if not query:
+            return self
+        birth_date = parse_date(query)
+        if birth_date:
+            return self.filter(date_of_birth=birth_date)
+        if "@" in query:
+            return self.filter(email__icontains=query)
+        digits = digits_only(query)
+        if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
+            return self.filter(phone_digits__contains=digits)
+        condition = Q()
+        for word in query.split()[:5]:
+            condition &= (
+                Q(last_name__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+            )
+        return self.filter(condition)
+
+
+class Client(models.Model):
+    first_name = models.CharField("first name", max_length=100)
+    last_name = models.CharField("last name", max_length=100)
+    preferred_name = models.CharField("preferred name", max_length=100, blank=True)
+    date_of_birth = models.DateField("date of birth")
+    phone = models.CharField(max_length=32, blank=True)
+    phone_digits = models.CharField(max_length=32, blank=True, editable=False)
+    email = models.EmailField(max_length=254, blank=True)
+    address = models.TextField(max_length=500, blank=True)
+    emergency_contact_name = models.CharField("emergency contact", max_length=200, blank=True)
+    emergency_contact_phone = models.CharField("emergency contact phone", max_length=32, blank=True)
+    gp_details = models.CharField(
+        "GP or doctor", max_length=300, blank=True, help_text="Name and practice, for referrals."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        permissions = [("archive_client", "Can archive and restore clients")]
+        indexes = [
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="client_last_trgm"),
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="client_first_trgm"),
+            GinIndex(
+                OpClass(Upper("preferred_name"), name="gin_trgm_ops"), name="client_pref_trgm"
+            ),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="client_email_trgm"),
+            GinIndex(OpClass("phone_digits", name="gin_trgm_ops"), name="client_phone_trgm"),
+            models.Index(fields=["date_of_birth"], name="client_dob"),
+            models.Index(fields=["last_name", "first_name", "id"], name="client_name_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="") & ~Q(last_name=""), name="client_names_required"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__gte=date(1900, 1, 1)), name="client_dob_plausible"
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=True) | Q(archived_by__isnull=False),
+                name="client_archived_by_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("client_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    ARCHIVE = "archive", "Archived"
+    RESTORE = "restore", "Restored"
+    SUBMIT = "submit", "Submitted"
+    SIGN = "sign", "Signed"
+    EXPORT = "export", "Exported"
+    DENIED = "denied", "Access denied"
+
+
+class AuditEvent(models.Model):
+    Action = AuditAction
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        help_text="Empty when the client acted through an online link.",
+    )
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-at"], name="audit_client_at"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values),
+                name="auditevent_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"

@@ -1,0 +1,66 @@
+"""Staff roles: Django groups and what each may do (domain.md, "What each role may do")."""
+
+RECEPTIONIST = "Receptionist"
+THERAPIST = "Therapist"
+CLINIC_ADMIN = "Clinic admin"
+ROLES = (RECEPTIONIST, THERAPIST, CLINIC_ADMIN)
+
+_FRONT_DESK = [
+    "clinic.view_client",
+    "clinic.add_client",
+    "clinic.change_client",
+]
+
+# Permission names are "app_label.codename". Later apps add theirs here and ship a migration
+# that calls sync_role_permissions, so an existing database gets them too.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    RECEPTIONIST: [*_FRONT_DESK],
+    THERAPIST: [*_FRONT_DESK],
+    CLINIC_ADMIN: [
+        *_FRONT_DESK,
+        "clinic.archive_client",
+        "clinic.view_auditevent",
+    ],
+}
+
+
+def sync_role_permissions(apps, schema_editor=None) -> None:
+    """Create the role groups and give each exactly its permissions.
+
+    Written for migrations (it takes the historical app registry) and safe to run again.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.extend(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
+
+
+def role_of(user) -> str | None:
+    """The user's role name, or None. A superuser counts as a clinic admin."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return CLINIC_ADMIN
+    if not hasattr(user, "_knotwork_role"):
+        names = {group.name for group in user.groups.all()}
+        user._knotwork_role = next(
+            (role for role in (CLINIC_ADMIN, THERAPIST, RECEPTIONIST) if role in names), None
+        )
+    return user._knotwork_role

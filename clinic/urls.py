@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from clinic import views
+from clinic.forms_auth import LoginForm
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
+    path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client_detail"),
+    path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
+    path("clients/<int:pk>/archive/", views.client_archive_view, name="client_archive"),
+    path("clients/<int:pk>/restore/", views.client_restore_view, name="client_restore"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,85 @@
+"""Personas and shared fixtures. Each role is a real user in the group the migration made."""
+
+import os
+
+import pytest
+from django.test import Client as HttpClient
+
+from clinic import roles
+from tests.factories import ClientFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests
+# happen between its calls, never inside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def receptionist(db):
+    return UserFactory(username="rita", first_name="Rita", role=roles.RECEPTIONIST)
+
+
+@pytest.fixture
+def therapist(db):
+    return UserFactory(username="theo", first_name="Theo", role=roles.THERAPIST)
+
+
+@pytest.fixture
+def other_therapist(db):
+    return UserFactory(username="olga", first_name="Olga", role=roles.THERAPIST)
+
+
+@pytest.fixture
+def clinic_admin(db):
+    return UserFactory(username="ada", first_name="Ada", role=roles.CLINIC_ADMIN)
+
+
+@pytest.fixture
+def no_role_user(db):
+    return UserFactory(username="nobody")
+
+
+@pytest.fixture
+def anonymous():
+    return HttpClient()
+
+
+def _logged_in(user):
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def as_receptionist(receptionist):
+    return _logged_in(receptionist)
+
+
+@pytest.fixture
+def as_therapist(therapist):
+    return _logged_in(therapist)
+
+
+@pytest.fixture
+def as_admin(clinic_admin):
+    return _logged_in(clinic_admin)
+
+
+@pytest.fixture
+def as_no_role(no_role_user):
+    return _logged_in(no_role_user)
+
+
+@pytest.fixture
+def persona(request, receptionist, therapist, clinic_admin):
+    """Parametrise with indirect=True and a role name to get a logged-in HTTP client."""
+    users = {
+        "receptionist": receptionist,
+        "therapist": therapist,
+        "clinic_admin": clinic_admin,
+    }
+    return _logged_in(users[request.param])
+
+
+@pytest.fixture
+def client_record(db):
+    return ClientFactory(first_name="Maria", last_name="Lopez")
