@@ -13,13 +13,32 @@ _FRONT_DESK = [
 
 # Permission names are "app_label.codename". Later apps add theirs here and ship a migration
 # that calls sync_role_permissions, so an existing database gets them too.
+_KNOWLEDGE_MODELS = (
+    "zone",
+    "factor",
+    "redflag",
+    "muscle",
+    "triggerpoint",
+    "referral",
+    "musclefactor",
+    "mimickedcondition",
+    "engineweight",
+    "source",
+)
+_KNOWLEDGE_EDIT = [
+    f"knowledge.{action}_{model}"
+    for model in _KNOWLEDGE_MODELS
+    for action in ("add", "change", "delete", "view")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RECEPTIONIST: [*_FRONT_DESK],
-    THERAPIST: [*_FRONT_DESK],
+    THERAPIST: [*_FRONT_DESK, "knowledge.view_muscle"],
     CLINIC_ADMIN: [
         *_FRONT_DESK,
         "clinic.archive_client",
         "clinic.view_auditevent",
+        *_KNOWLEDGE_EDIT,
     ],
 }
 

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "clinic",
     "knowledge",
     "intake",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Attaches the acting user to every change history row written during a request.
+    "pghistory.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
