@@ -31,11 +31,28 @@ _KNOWLEDGE_EDIT = [
     for action in ("add", "change", "delete", "view")
 ]
 
+# Intake: every role enters intakes and sees red-flag alerts; only therapists and clinic admins
+# review (the review screen carries suggested trigger points) and add amendments.
+_INTAKE_FRONT_DESK = [
+    "intake.view_intake",
+    "intake.add_intake",
+    "intake.change_intake",
+    "intake.view_amendment",
+    "intake.add_onlineintakelink",
+    "intake.view_onlineintakelink",
+]
+_INTAKE_CLINICAL = [
+    "intake.review_intake",
+    "intake.add_amendment",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    RECEPTIONIST: [*_FRONT_DESK],
-    THERAPIST: [*_FRONT_DESK, "knowledge.view_muscle"],
+    RECEPTIONIST: [*_FRONT_DESK, *_INTAKE_FRONT_DESK],
+    THERAPIST: [*_FRONT_DESK, "knowledge.view_muscle", *_INTAKE_FRONT_DESK, *_INTAKE_CLINICAL],
     CLINIC_ADMIN: [
         *_FRONT_DESK,
+        *_INTAKE_FRONT_DESK,
+        *_INTAKE_CLINICAL,
         "clinic.archive_client",
         "clinic.view_auditevent",
         *_KNOWLEDGE_EDIT,
