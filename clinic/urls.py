@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from clinic import views
 from clinic.forms_auth import LoginForm
@@ -21,5 +21,6 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
     path("clients/<int:pk>/archive/", views.client_archive_view, name="client_archive"),
     path("clients/<int:pk>/restore/", views.client_restore_view, name="client_restore"),
+    path("library/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
 ]

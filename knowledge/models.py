@@ -243,6 +243,18 @@ class Muscle(models.Model):
     def other_name_list(self) -> list[str]:
         return [name.strip() for name in self.other_names.split(",") if name.strip()]
 
+    def referral_marks(self) -> list[dict]:
+        """Body-map marks of the muscle's referral zones; essential wins over spillover.
+
+        Reads `trigger_points` and their `referrals`: prefetch them (`with_referrals()`).
+        """
+        kinds: dict[str, str] = {}
+        for trigger_point in self.trigger_points.all():
+            for referral in trigger_point.referrals.all():
+                if kinds.get(referral.zone.slug) != ReferralKind.ESSENTIAL:
+                    kinds[referral.zone.slug] = referral.kind
+        return [{"zone": slug, "side": "both", "level": kind} for slug, kind in kinds.items()]
+
 
 @tracked
 class TriggerPoint(models.Model):
