@@ -46,13 +46,48 @@ _INTAKE_CLINICAL = [
     "intake.add_amendment",
 ]
 
+# Treatments: every role books, moves and cancels sessions and sees the schedule (time,
+# therapist, client, status); only therapists and clinic admins read or write what happened in
+# them: notes, findings, pain scores, plans, surgery episodes, outcome measures and progress.
+_SCHEDULE = [
+    "treatments.view_session",
+    "treatments.add_session",
+    "treatments.change_session",
+]
+_TREATMENTS_CLINICAL = [
+    "treatments.view_clinical_notes",
+    "treatments.change_clinical_notes",
+    "treatments.sign_session",
+    "treatments.view_addendum",
+    "treatments.add_addendum",
+    "treatments.view_treatmentplan",
+    "treatments.add_treatmentplan",
+    "treatments.change_treatmentplan",
+    "treatments.view_surgeryepisode",
+    "treatments.add_surgeryepisode",
+    "treatments.change_surgeryepisode",
+    "treatments.view_surgerynote",
+    "treatments.add_surgerynote",
+    "treatments.view_outcomemeasure",
+    "treatments.add_outcomemeasure",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    RECEPTIONIST: [*_FRONT_DESK, *_INTAKE_FRONT_DESK],
-    THERAPIST: [*_FRONT_DESK, "knowledge.view_muscle", *_INTAKE_FRONT_DESK, *_INTAKE_CLINICAL],
+    RECEPTIONIST: [*_FRONT_DESK, *_INTAKE_FRONT_DESK, *_SCHEDULE],
+    THERAPIST: [
+        *_FRONT_DESK,
+        "knowledge.view_muscle",
+        *_INTAKE_FRONT_DESK,
+        *_INTAKE_CLINICAL,
+        *_SCHEDULE,
+        *_TREATMENTS_CLINICAL,
+    ],
     CLINIC_ADMIN: [
         *_FRONT_DESK,
         *_INTAKE_FRONT_DESK,
         *_INTAKE_CLINICAL,
+        *_SCHEDULE,
+        *_TREATMENTS_CLINICAL,
         "clinic.archive_client",
         "clinic.view_auditevent",
         *_KNOWLEDGE_EDIT,
