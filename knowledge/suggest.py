@@ -306,7 +306,7 @@ def rank(
     factor_links = knowledge.factor_links
     for position, factor in enumerate(intake.factors):
         for muscle, weight in factor_links.get(factor, ()):
-            if muscle in covered:
+            if weight > 0 and muscle in covered:
                 matched.setdefault(muscle, []).append((weight, position, factor))
 
     ranked: list[tuple[float, str, str, Suggestion]] = []
