@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 DB_ENV = DATABASE_URL="$${DATABASE_URL:-$$(bin/localdb url)}"
 PIP_ENV = PIP_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help setup venv db migrate run seed test lint format stop clean-db
+.PHONY: help setup venv db migrate run seed test lint format stop clean-db bench
 
 help:
 	@echo "make run    set up and serve Knotwork on http://$(HOST):$(PORT)/ with demo data"
@@ -63,3 +63,6 @@ format: venv
 
 stop:
 	@if [ -z "$${DATABASE_URL:-}" ]; then bin/localdb stop; fi
+
+bench: setup
+	$(DB_ENV) DJANGO_SETTINGS_MODULE=clinic.settings $(BIN)/python bench/suggest_bench.py

@@ -309,38 +309,50 @@ def rank(
             if weight > 0 and muscle in covered:
                 matched.setdefault(muscle, []).append((weight, position, factor))
 
-    ranked: list[tuple[float, str, str, Suggestion]] = []
+    # Score every candidate first; build the explained suggestions only for those kept.
     names = knowledge.muscle_names
+    low_confidence = knowledge.low_confidence if low_confidence_factor != 1.0 else frozenset()
+    scored: list[tuple[float, str, str, float]] = []
     for muscle, zones in covered.items():
-        zone_weights = [zone[0] for zone in zones]
-        best = max(zone_weights)
-        zone_part = best + bonus * (sum(zone_weights) - best)
+        best = total = 0.0
+        for zone in zones:
+            total += zone[0]
+            if zone[0] > best:
+                best = zone[0]
+        raw = best + bonus * (total - best)
+        factors = matched.get(muscle)
+        if factors:
+            raw += factor_scale * min(sum(item[0] for item in factors), max_factor_total)
+        if muscle in low_confidence:
+            raw *= low_confidence_factor
+        # Rounded so equal contributions summed in another order still tie exactly.
+        scored.append((-round(raw, 9), names.get(muscle, muscle), muscle, raw))
+    scored.sort()
+    if limit is not None:
+        scored = scored[:limit]
+
+    suggestions = []
+    for _, name, muscle, raw in scored:
+        zones = covered[muscle]
         reasons = [zone_reason(zone, kind) for _, zone, kind, _ in zones]
         factors = matched.get(muscle)
-        factor_part = 0.0
         if factors:
             factors.sort(key=lambda item: (-item[0], item[1]))
-            factor_part = factor_scale * min(sum(item[0] for item in factors), max_factor_total)
             reasons.extend(knowledge.factor_reasons[factor] for _, _, factor in factors)
-        raw = zone_part + factor_part
-        if muscle in knowledge.low_confidence and low_confidence_factor != 1.0:
-            raw *= low_confidence_factor
+        if muscle in low_confidence:
             reasons.append("low-confidence entry in the knowledge base: score reduced")
         order = knowledge.tp_order.get(muscle, {})
         labels = sorted(
             {label for zone in zones for label in zone[3]}, key=lambda label: order.get(label, 0)
         )
-        suggestion = Suggestion(
-            muscle=muscle,
-            name=names.get(muscle, muscle),
-            score=round(raw / (raw + half_point), 2),
-            zones=tuple(zone[1] for zone in zones),
-            trigger_points=tuple(labels),
-            reasons=tuple(reasons),
+        suggestions.append(
+            Suggestion(
+                muscle=muscle,
+                name=name,
+                score=round(raw / (raw + half_point), 2),
+                zones=tuple(zone[1] for zone in zones),
+                trigger_points=tuple(labels),
+                reasons=tuple(reasons),
+            )
         )
-        # Rounded so equal contributions summed in another order still tie exactly.
-        ranked.append((-round(raw, 9), suggestion.name, muscle, suggestion))
-    ranked.sort(key=lambda item: item[:3])
-    if limit is not None:
-        ranked = ranked[:limit]
-    return [item[3] for item in ranked]
+    return suggestions
