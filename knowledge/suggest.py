@@ -18,6 +18,9 @@ Rules (shared/domain.md, "How suggestions should behave"):
 
   A distinguishing symptom carries a link weight of 1 (night cramps for gastrocnemius), so it
   decides between muscles that share a zone.
+- **Reasons.** Each suggestion lists its covered zones in the intake's order, then its matched
+  factors, strongest link first, then the confidence note when it applied. A zone or link
+  weighing nothing adds nothing and is not listed.
 - **Confidence.** A muscle entered with low confidence has its raw score multiplied by
   `low_confidence_factor`.
 - **Score.** The raw score is squashed into 0-1 by ``raw / (raw + score_half_point)``: a raw
