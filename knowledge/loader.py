@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from django.apps import apps as global_apps
 from django.db import transaction
+from django.db.models import ProtectedError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MUSCLE_FILES = ("muscles_trunk_thigh.yaml", "muscles_leg_foot.yaml")
@@ -156,14 +157,23 @@ def load_knowledge(apps=global_apps, data_dir: Path = DATA_DIR) -> dict[str, int
             },
         )
         muscle.sources.set([sources[key] for key in item.get("sources") or []])
-        TriggerPoint.objects.filter(muscle=muscle).delete()
+        # Trigger points are matched by label and updated in place: session findings refer
+        # to them. One the files no longer list is removed, or emptied if a record cites it.
+        labels = [tp["label"] for tp in item["trigger_points"]]
+        for stale in TriggerPoint.objects.filter(muscle=muscle).exclude(label__in=labels):
+            try:
+                with transaction.atomic():
+                    stale.delete()
+            except ProtectedError:
+                # Kept for the records that cite it, but it no longer refers pain anywhere.
+                Referral.objects.filter(trigger_point=stale).delete()
         for position, tp in enumerate(item["trigger_points"]):
-            trigger_point = TriggerPoint.objects.create(
+            trigger_point, _ = TriggerPoint.objects.update_or_create(
                 muscle=muscle,
                 label=tp["label"],
-                location=_text(tp["location"]),
-                position=position,
+                defaults={"location": _text(tp["location"]), "position": position},
             )
+            Referral.objects.filter(trigger_point=trigger_point).delete()
             referrals = {}
             for zone in tp.get("spillover") or []:
                 referrals[zone] = "spillover"

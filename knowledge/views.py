@@ -17,6 +17,11 @@ from knowledge.models import (
 LIBRARY_PERMISSION = "knowledge.view_muscle"
 
 
+def zone_names() -> dict[str, str]:
+    """Zone names for the body map's tooltips and lists, as the admin last edited them."""
+    return dict(Zone.objects.values_list("slug", "name"))
+
+
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search muscles")
     zone = forms.ModelChoiceField(
@@ -99,6 +104,7 @@ def muscle_detail(request, slug: str):
         "essential": _zone_names(muscle, Referral.Kind.ESSENTIAL),
         "spillover": _zone_names(muscle, Referral.Kind.SPILLOVER),
         "factor_groups": groups,
+        "zone_names": zone_names(),
     }
     return render(request, "knowledge/muscle_detail.html", context)
 
@@ -139,5 +145,6 @@ def zone_detail(request, slug: str):
         "zone": zone,
         "rows": rows,
         "marks": [{"zone": zone.slug, "side": "both", "level": "essential"}],
+        "zone_names": zone_names(),
     }
     return render(request, "knowledge/zone_detail.html", context)

@@ -13,6 +13,30 @@ from tests.factories import ClientFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Put back what the data migrations load when a transactional test flushed it.
+
+    Tests that commit (browser tests against a live server) leave an emptied database behind
+    them; the roles and the knowledge base are restored before each such test, which is much
+    faster than Django's serialized rollback of the whole database.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not (transactional or "live_server" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from clinic.roles import sync_role_permissions
+    from knowledge.loader import load_knowledge
+
+    if not Group.objects.exists():
+        sync_role_permissions(apps)
+        load_knowledge()
+
+
 @pytest.fixture
 def receptionist(db):
     return UserFactory(username="rita", first_name="Rita", role=roles.RECEPTIONIST)
