@@ -149,6 +149,8 @@ class Intake(models.Model):
     )
     # Optimistic concurrency: every save must name the version it started from.
     version = models.PositiveIntegerField(default=1)
+    # Which open form (one per page load) saved last: its own autosaves never conflict with it.
+    draft_editor = models.CharField(max_length=32, blank=True)
     # The raw form state while a draft (field name to list of values): never lost, never invalid.
     draft = models.JSONField(default=dict, blank=True)
     # Filled at review by the suggestions issue: what was suggested then, kept with the intake.

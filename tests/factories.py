@@ -38,3 +38,87 @@ class ClientFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"07700 9{n:05d}")
     phone_digits = factory.LazyAttribute(lambda c: digits_only(c.phone))
     email = factory.LazyAttribute(lambda c: f"{c.first_name}.{c.last_name}@example.com".lower())
+
+
+# Intake
+
+
+def intake_answers(**overrides) -> dict[str, str]:
+    """Every red-flag question answered "no", except those given: {slug: answer}."""
+    from knowledge.models import RedFlag
+
+    answers = dict.fromkeys(RedFlag.objects.values_list("slug", flat=True), "no")
+    answers.update(overrides)
+    return answers
+
+
+def intake_post(
+    *,
+    version: int,
+    pain: dict[str, int] | None = None,
+    factors: tuple[str, ...] = (),
+    answers: dict[str, str] | None = None,
+    action: str = "submit",
+    **fields,
+) -> dict:
+    """A complete, valid intake form post. `pain` maps "zone:side" to an intensity."""
+    pain = {"anterior-knee:left": 6} if pain is None else pain
+    data: dict = {
+        "version": str(version),
+        "action": action,
+        "main_complaint": "Knee pain going down stairs",
+        "onset_date": "",
+        "onset_duration": "about 3 months",
+        "goals": "Running 5 km again",
+        "pain_zones": list(pain),
+        "factors": list(factors),
+        "surgery": "none",
+        "medications": "None",
+        "consent_name": "Maria Lopez",
+    }
+    for value, intensity in pain.items():
+        zone, side = value.split(":")
+        data[f"pain__{zone}__{side}__intensity"] = str(intensity)
+    for slug, answer in (answers if answers is not None else intake_answers()).items():
+        data[f"rf__{slug}"] = answer
+    data.update(fields)
+    return data
+
+
+class IntakeFactory(factory.django.DjangoModelFactory):
+    """A draft intake; use `submitted_intake` for one with rows and alerts."""
+
+    class Meta:
+        model = "intake.Intake"
+
+    client = factory.SubFactory(ClientFactory)
+    created_by = factory.SubFactory(UserFactory)
+
+
+def submitted_intake(*, client=None, actor=None, online: bool = False, **post):
+    """An intake submitted through the service, as the form would: rows, alerts and all."""
+    from intake.forms import IntakeForm, Vocabulary
+    from intake.models import IntakeSource
+    from intake.services import intake_create, intake_submit
+
+    actor = actor or UserFactory(role="Receptionist")
+    client = client or ClientFactory()
+    intake = intake_create(
+        request=None,
+        actor=None if online else actor,
+        client=client,
+        source=IntakeSource.ONLINE if online else IntakeSource.STAFF,
+    )
+    vocabulary = Vocabulary.load()
+    form = IntakeForm(
+        intake_post(version=intake.version, **post), vocabulary=vocabulary, submitting=True
+    )
+    assert form.is_valid(), form.errors
+    return intake_submit(
+        request=None,
+        actor=None if online else actor,
+        intake=intake,
+        data=form.to_data(),
+        version=intake.version,
+        vocabulary=vocabulary,
+    )
