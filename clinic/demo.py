@@ -168,4 +168,7 @@ def seed(*, clients: int = 30) -> dict[str, int]:
     created = 0
     if not Client.objects.exists():
         created = len(seed_clients(clients))
+    from treatments.demo import seed as seed_treatments
+
+    seed_treatments()
     return {"clients": created}

@@ -1,0 +1,159 @@
+"""Line charts as SVG, drawn on the server: no script, prints as it shows.
+
+Each chart states its numbers in a data table beside it (the template's job); the SVG carries a
+<title> and <desc> for screen readers and a <title> per point for a hover tooltip.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#1f4e5f", "#d9822b", "#3a8d5c", "#8e44ad", "#c0392b", "#2c7fb8", "#7f6a00")
+MARKER_COLOURS = {"surgery": "#c0392b", "review": "#6c757d", "plan": "#3a8d5c"}
+
+
+@dataclass
+class Series:
+    name: str
+    points: list[tuple[date, float]]
+    colour: str = ""
+    dashed: bool = False
+
+
+@dataclass
+class Marker:
+    day: date
+    label: str
+    kind: str = "review"
+
+
+@dataclass
+class Chart:
+    title: str
+    series: list[Series]
+    y_max: float
+    y_step: float
+    markers: list[Marker] = field(default_factory=list)
+    y_label: str = ""
+    lower_is_better: bool = False
+
+    @property
+    def has_data(self) -> bool:
+        return any(s.points for s in self.series)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
+    left, right, top, bottom = 44, 16, 34, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    days = [d for s in chart.series for d, _ in s.points] + [m.day for m in chart.markers]
+    if not days:
+        return mark_safe("")
+    first, last = min(days), max(days)
+    if (last - first).days < 6:
+        first, last = first - timedelta(days=3), last + timedelta(days=3)
+    span = max((last - first).days, 1)
+
+    def x(day: date) -> float:
+        return round(left + plot_w * (day - first).days / span, 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_h * (1 - value / chart.y_max), 1)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="chart" role="img" aria-labelledby="{{id}}-t {{id}}-d" '
+        f'font-family="system-ui, sans-serif" font-size="11">',
+        f'<title id="{{id}}-t">{escape(chart.title)}</title>',
+        f'<desc id="{{id}}-d">{escape(_describe(chart))}</desc>',
+    ]
+    # Grid and y axis.
+    value = 0.0
+    while value <= chart.y_max + 1e-9:
+        gy = y(value)
+        out.append(
+            f'<line x1="{left}" y1="{gy}" x2="{left + plot_w}" y2="{gy}" stroke="#dee2e6" '
+            f'stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#495057">'
+            f"{_fmt(value)}</text>"
+        )
+        value += chart.y_step
+    if chart.y_label:
+        out.append(
+            f'<text x="12" y="{top + plot_h / 2}" transform="rotate(-90 12 {top + plot_h / 2})" '
+            f'text-anchor="middle" fill="#495057">{escape(chart.y_label)}</text>'
+        )
+    # X ticks: about six evenly spaced dates.
+    ticks = 6 if span >= 6 else span
+    for index in range(ticks + 1):
+        day = first + timedelta(days=round(span * index / ticks))
+        tx = x(day)
+        out.append(
+            f'<line x1="{tx}" y1="{top + plot_h}" x2="{tx}" y2="{top + plot_h + 4}" '
+            f'stroke="#495057"/>'
+            f'<text x="{tx}" y="{top + plot_h + 17}" text-anchor="middle" fill="#495057">'
+            f"{day.day} {day:%b}</text>"
+        )
+    out.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="#495057"/>'
+    )
+    # Markers: surgery and plan reviews, as labelled vertical lines.
+    for marker in chart.markers:
+        mx = x(marker.day)
+        colour = MARKER_COLOURS.get(marker.kind, "#6c757d")
+        out.append(
+            f'<g class="chart-marker chart-marker-{escape(marker.kind)}">'
+            f"<title>{escape(marker.label)}, {marker.day:%d %b %Y}</title>"
+            f'<line x1="{mx}" y1="{top - 4}" x2="{mx}" y2="{top + plot_h}" stroke="{colour}" '
+            f'stroke-width="1.5" stroke-dasharray="5 3"/>'
+            f'<text x="{mx + 3}" y="{top + 8}" fill="{colour}" font-size="10">'
+            f"{escape(marker.label)}</text></g>"
+        )
+    # Series.
+    legend_x = left
+    for index, series in enumerate(chart.series):
+        colour = series.colour or PALETTE[index % len(PALETTE)]
+        dash = ' stroke-dasharray="6 4"' if series.dashed else ""
+        points = sorted(series.points)
+        if len(points) > 1:
+            coords = " ".join(f"{x(d)},{y(v)}" for d, v in points)
+            out.append(
+                f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"'
+                f"{dash}/>"
+            )
+        for day, val in points:
+            out.append(
+                f'<circle cx="{x(day)}" cy="{y(val)}" r="3.5" fill="{colour}">'
+                f"<title>{escape(series.name)}: {_fmt(val)} on {day:%d %b %Y}</title></circle>"
+            )
+        out.append(
+            f'<line x1="{legend_x}" y1="14" x2="{legend_x + 18}" y2="14" stroke="{colour}" '
+            f'stroke-width="2"{dash}/><circle cx="{legend_x + 9}" cy="14" r="3" fill="{colour}"/>'
+            f'<text x="{legend_x + 23}" y="18" fill="#212529">{escape(series.name)}</text>'
+        )
+        legend_x += 32 + 6.5 * len(series.name)
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308 (every text above is escaped)
+
+
+def _describe(chart: Chart) -> str:
+    parts = []
+    for series in chart.series:
+        points = sorted(series.points)
+        if points:
+            parts.append(
+                f"{series.name}: from {_fmt(points[0][1])} on {points[0][0]:%d %b %Y} "
+                f"to {_fmt(points[-1][1])} on {points[-1][0]:%d %b %Y}"
+            )
+    return "; ".join(parts) or "No data yet"
+
+
+def render_with_id(chart: Chart, chart_id: str, **kwargs) -> SafeString:
+    svg = render(chart, **kwargs)
+    return mark_safe(svg.replace("{id}", escape(chart_id)))  # noqa: S308 (id is a slug)

@@ -1,0 +1,71 @@
+"""Treatments fragments for pages other apps own: the client page and the dashboard."""
+
+from django import template
+from django.utils import timezone
+
+from treatments.models import Session, SessionStatus, SurgeryEpisode, TreatmentPlan
+from treatments.querysets import day_bounds
+
+register = template.Library()
+
+UPCOMING = 5
+RECENT = 8
+DASHBOARD_ROWS = 10
+
+
+@register.inclusion_tag("treatments/_client_treatments.html", takes_context=True)
+def client_treatments(context, client):
+    """Bookings for every role; plans, surgery and progress only for clinical roles."""
+    request = context["request"]
+    user = request.user
+    result = {"client": client, "request": request, "perms": context.get("perms")}
+    if not user.has_perm("treatments.view_session"):
+        return result
+    now = timezone.now()
+    sessions = Session.objects.filter(client=client).select_related("therapist")
+    result["upcoming"] = list(
+        sessions.filter(starts_at__gte=now, status=SessionStatus.PLANNED).order_by("starts_at")[
+            :UPCOMING
+        ]
+    )
+    result["recent"] = list(
+        sessions.filter(starts_at__lt=now).exclude(status=SessionStatus.CANCELLED)
+        .order_by("-starts_at")[:RECENT]
+    )  # fmt: skip
+    result["clinical"] = user.has_perm("treatments.view_clinical_notes")
+    if result["clinical"]:
+        result["plans"] = list(
+            TreatmentPlan.objects.filter(client=client)
+            .with_muscles()
+            .order_by("-start_date", "-id")[:3]
+        )
+        result["episodes"] = list(SurgeryEpisode.objects.filter(client=client).order_by("-date"))
+    return result
+
+
+@register.inclusion_tag("treatments/_dashboard.html", takes_context=True)
+def treatments_dashboard(context):
+    request = context["request"]
+    user = request.user
+    result = {"request": request, "perms": context.get("perms")}
+    if not user.has_perm("treatments.view_session"):
+        return result
+    start, end = day_bounds(timezone.localdate())
+    today = Session.objects.filter(starts_at__gte=start, starts_at__lt=end).booked().for_schedule()
+    treats = user.has_perm("treatments.sign_session")
+    own_only = treats and not user.has_perm("clinic.archive_client")
+    if treats and Session.objects.filter(therapist=user).exists():
+        today = today.filter(therapist=user)
+        result["own_schedule"] = True
+    result["today"] = list(today[:20])
+    if user.has_perm("treatments.view_clinical_notes"):
+        unsigned = Session.objects.unsigned_overdue()
+        plans = TreatmentPlan.objects.due_for_review()
+        if own_only:
+            unsigned = unsigned.filter(therapist=user)
+            plans = plans.filter(therapist=user)
+        result["unsigned"] = list(unsigned[:DASHBOARD_ROWS])
+        result["unsigned_count"] = unsigned.count()
+        result["plans_due"] = list(plans[:DASHBOARD_ROWS])
+        result["clinical"] = True
+    return result
