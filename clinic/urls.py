@@ -22,6 +22,7 @@ urlpatterns = [
     path("clients/<int:pk>/archive/", views.client_archive_view, name="client_archive"),
     path("clients/<int:pk>/restore/", views.client_restore_view, name="client_restore"),
     path("library/", include("knowledge.urls")),
+    path("", include("treatments.urls")),
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),
 ]
