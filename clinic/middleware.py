@@ -1,0 +1,66 @@
+"""Session limits and caching rules that apply to every page."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+
+# Touching the session on every request would write it every time; a minute is precise enough.
+_TOUCH_EVERY_SECONDS = 60
+
+
+def start_session_clock(sender, request, user, **kwargs) -> None:
+    """At login, note when the login started and was last active (connected in ClinicConfig)."""
+    now = int(time.time())
+    request.session["knotwork_started"] = now
+    request.session["knotwork_seen"] = now
+
+
+class SessionLimitsMiddleware:
+    """End a login after SESSION_IDLE_SECONDS without a request, or SESSION_ABSOLUTE_SECONDS."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault("knotwork_started", now)
+            last_seen = session.get("knotwork_seen", now)
+            idle = now - last_seen > settings.SESSION_IDLE_SECONDS
+            expired = now - started > settings.SESSION_ABSOLUTE_SECONDS
+            if idle or expired:
+                logout(request)
+                messages.info(
+                    request,
+                    "You were logged out after 30 minutes without activity. Please log in again."
+                    if idle
+                    else "Your login lasted 12 hours, the longest allowed. Please log in again.",
+                )
+                login_url = f"{reverse('login')}?next={request.path}"
+                if getattr(request, "htmx", False):
+                    response = redirect(login_url)
+                    response["HX-Redirect"] = login_url
+                    return response
+                return redirect(login_url)
+            if now - last_seen >= _TOUCH_EVERY_SECONDS or "knotwork_seen" not in session:
+                session["knotwork_seen"] = now
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages shown to a logged-in user hold client records: no browser or proxy may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
