@@ -122,3 +122,70 @@ def submitted_intake(*, client=None, actor=None, online: bool = False, **post):
         version=intake.version,
         vocabulary=vocabulary,
     )
+
+
+# Treatments
+
+
+def aware(day, hour: int = 10, minute: int = 0):
+    """A clinic-local, timezone-aware datetime."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _past_hour(n: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    return now - timedelta(days=1, hours=n)
+
+
+def _plus_an_hour(session):
+    from datetime import timedelta
+
+    return session.starts_at + timedelta(minutes=60)
+
+
+def _soleus():
+    from knowledge.models import Muscle
+
+    return Muscle.objects.get(slug="soleus")
+
+
+class TreatmentPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatments.TreatmentPlan"
+
+    client = factory.SubFactory(ClientFactory)
+    therapist = factory.SubFactory(UserFactory, role="Therapist")
+    created_by = factory.LazyAttribute(lambda plan: plan.therapist)
+    goals = "Walk the dog without heel pain"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A booked hour; `starts_at` defaults to a distinct hour from yesterday backwards."""
+
+    class Meta:
+        model = "treatments.Session"
+
+    client = factory.SubFactory(ClientFactory)
+    therapist = factory.SubFactory(UserFactory, role="Therapist")
+    starts_at = factory.Sequence(_past_hour)
+    ends_at = factory.LazyAttribute(_plus_an_hour)
+    booked_by = factory.LazyAttribute(lambda s: s.therapist)
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatments.Finding"
+
+    session = factory.SubFactory(SessionFactory)
+    muscle = factory.LazyFunction(_soleus)
+    side = "left"
+    state = "active"
+    tenderness = 2
