@@ -41,24 +41,38 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _open(browser, **options):
+    """A fresh browser context whose page fails the test on script errors or CSP refusals."""
+    context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: problems.append(message.text)
+        if message.type == "error" and "Content Security Policy" in message.text
+        else None,
+    )
+    return context, page, problems
+
+
+@pytest.fixture
+def page(browser):
+    context, page, problems = _open(browser, viewport={"width": 1280, "height": 900})
     yield page
     context.close()
+    assert not problems, problems
 
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    context, page, problems = _open(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
     yield page
     context.close()
+    assert not problems, problems
 
 
 @pytest.fixture
