@@ -14,6 +14,16 @@ urlpatterns = [
     path("intakes/<int:pk>/autosave/", views.intake_autosave, name="autosave"),
     path("intakes/<int:pk>/review/", views.intake_review, name="review"),
     path("intakes/<int:pk>/reviewed/", views.intake_mark_reviewed_view, name="mark_reviewed"),
+    path(
+        "intakes/<int:pk>/suggestions/<int:index>/map/",
+        views.suggestion_map,
+        name="suggestion_map",
+    ),
+    path(
+        "intakes/<int:pk>/suggestions/refresh/",
+        views.suggestions_refresh,
+        name="suggestions_refresh",
+    ),
     path("intakes/<int:pk>/amendments/", views.amendment_add_view, name="amend"),
     path("intakes/<int:pk>/intake.json", views.intake_export, name="export"),
     # The client's online form: the token is the only key, so these pages need no login.

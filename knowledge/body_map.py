@@ -892,8 +892,12 @@ def build_map(
     mode: Mode = "display",
     selected: Iterable[str] | str | None = (),
     zone_names: Mapping[str, str] | None = None,
+    outlined: Iterable[str] = (),
 ) -> BodyMap:
     """Everything the body map template needs, with marks and selection applied.
+
+    `outlined` holds "zone:side" values drawn with a heavy outline over whatever fill the marks
+    give: a client's pain laid over a muscle's referral pattern ("zone:both" outlines both sides).
 
     `marks` are dicts `{"zone": slug, "side": "left"|"right"|"both", "level":
     "essential"|"spillover"|"pain", "intensity": 0-10}`; side defaults to "both", level to
@@ -904,6 +908,7 @@ def build_map(
         raise ValueError(f"body map mode must be one of {MODES}, not {mode!r}")
     state = _normalise_marks(marks)
     chosen = _normalise_selected(selected)
+    circled = _normalise_selected(outlined)
 
     views: list[MapView] = []
     for view in VIEWS:
@@ -913,7 +918,11 @@ def build_map(
             for shape in zone_shapes:
                 if shape.view != view.key:
                     continue
-                shapes.append(_map_shape(slug, name, shape, state, chosen, mode))
+                drawn = _map_shape(slug, name, shape, state, chosen, mode)
+                if (slug, shape.side) in circled:
+                    drawn["classes"] += " bm-zone--outlined"
+                    drawn["title"] += " (where the client hurts)"
+                shapes.append(drawn)
         marked = {s["zone"] for s in shapes if s["level"] or s["selected"]}
         labels: list[MapLabel] = [
             {
@@ -956,7 +965,7 @@ def build_map(
     return {
         "mode": mode,
         "views": views,
-        "legend": _legend(mode, used),
+        "legend": _legend(mode, used, outlined=bool(circled)),
         "pain_scale": [
             {"key": str(i), "label": str(i), "classes": f"bm-zone bm-zone--pain bm-pain-{i}"}
             for i in range(11)
@@ -1026,7 +1035,7 @@ def _markers(view: View) -> list[MapViewMarker]:
     ]
 
 
-def _legend(mode: Mode, levels: set[str]) -> list[MapLegendItem]:
+def _legend(mode: Mode, levels: set[str], *, outlined: bool = False) -> list[MapLegendItem]:
     """Swatches for the legend (the pain scale is separate)."""
     deep: MapLegendItem = {
         "key": "deep",
@@ -1047,6 +1056,14 @@ def _legend(mode: Mode, levels: set[str]) -> list[MapLegendItem]:
     if "spillover" in levels:
         items.append(
             {"key": "spillover", "label": "Spillover zone", "classes": "bm-zone bm-zone--spillover"}
+        )
+    if outlined:
+        items.append(
+            {
+                "key": "outlined",
+                "label": "Where the client hurts",
+                "classes": "bm-zone bm-zone--outlined",
+            }
         )
     return [*items, deep]
 

@@ -20,6 +20,7 @@ def body_map(
     selected: Iterable[str] | str | None = (),
     id_prefix: str = "bm",
     zone_names: Mapping[str, str] | None = None,
+    outlined: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Render the body map.
 
@@ -29,7 +30,9 @@ def body_map(
     map on a page its own `id_prefix`: element ids are built from it.
     """
     return {
-        "map": build_map(marks, mode=mode, selected=selected, zone_names=zone_names),
+        "map": build_map(
+            marks, mode=mode, selected=selected, zone_names=zone_names, outlined=outlined
+        ),
         "name": name,
         "id_prefix": id_prefix,
     }
