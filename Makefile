@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 DB_ENV = DATABASE_URL="$${DATABASE_URL:-$$(bin/localdb url)}"
 PIP_ENV = PIP_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help setup venv db migrate run seed test lint format stop clean-db bench
+.PHONY: help setup venv db migrate run serve seed test lint format stop clean-db bench
 
 help:
 	@echo "make run    set up and serve Knotwork on http://$(HOST):$(PORT)/ with demo data"
@@ -20,6 +20,8 @@ help:
 	@echo "make lint   ruff check and format check"
 	@echo "make setup  venv, dependencies, local database, migrations"
 	@echo "make seed   load the demo data (logins and clients)"
+	@echo "make serve  serve with gunicorn under production settings"
+	@echo "make bench  measure page and suggestion speed"
 	@echo "make stop   stop the local database"
 
 venv: $(VENV)/.installed
@@ -48,6 +50,15 @@ run: setup
 	@$(DB_ENV) $(BIN)/python manage.py seed_demo --logins
 	@echo ""
 	$(DB_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production-style serving: gunicorn, DEBUG off, static files collected and served by whitenoise.
+WORKERS ?= 2
+serve: setup
+	$(DB_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "  Knotwork (gunicorn, $(WORKERS) workers) at http://$(HOST):$(PORT)/"
+	$(DB_ENV) KNOTWORK_DEBUG=0 $(BIN)/gunicorn clinic.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+		--access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 test: setup
 	bin/ensure-chromium

@@ -7,6 +7,7 @@ from clinic.forms_auth import LoginForm
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,9 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -15,6 +18,18 @@ from clinic.roles import role_of
 from clinic.services import client_archive, client_create, client_restore, client_update
 
 CLIENTS_PER_PAGE = 50
+
+
+@never_cache
+def healthz(request):
+    """For load balancers and monitoring: 200 when the app can reach its database, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 class DashboardView(TemplateView):

@@ -83,3 +83,25 @@ def test_seed_demo_creates_one_login_per_role_and_clients_and_runs_twice():
     assert Client.objects.count() == 30
     roles = {user.groups.get().name for user in User.objects.all()}
     assert roles == {"Receptionist", "Therapist", "Clinic admin"}
+
+
+def test_healthz_reports_the_database(anonymous):
+    response = anonymous.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_healthz_says_when_the_database_is_unreachable(anonymous, monkeypatch):
+    from django.db import DatabaseError
+
+    from clinic import views
+
+    class Broken:
+        def cursor(self):
+            raise DatabaseError("down")
+
+    monkeypatch.setattr(views, "connection", Broken())
+    response = anonymous.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
