@@ -107,12 +107,16 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
     for marker in chart.markers:
         mx = x(marker.day)
         colour = MARKER_COLOURS.get(marker.kind, "#6c757d")
+        # Labels near the right edge run leftwards so they stay inside the chart.
+        right_side = mx > left + plot_w * 0.6
+        label_x, anchor = (mx - 3, "end") if right_side else (mx + 3, "start")
         out.append(
             f'<g class="chart-marker chart-marker-{escape(marker.kind)}">'
             f"<title>{escape(marker.label)}, {marker.day:%d %b %Y}</title>"
             f'<line x1="{mx}" y1="{top - 4}" x2="{mx}" y2="{top + plot_h}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="5 3"/>'
-            f'<text x="{mx + 3}" y="{top + 8}" fill="{colour}" font-size="10">'
+            f'<text x="{label_x}" y="{top + 8}" fill="{colour}" font-size="10" '
+            f'text-anchor="{anchor}">'
             f"{escape(marker.label)}</text></g>"
         )
     # Series.

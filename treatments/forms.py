@@ -208,7 +208,7 @@ class NoteForm(forms.Form):
         label="Home care given",
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 9}),
         help_text="Prefilled from the target muscles' self-care advice; edit to suit.",
     )
 

@@ -39,6 +39,7 @@ def client_treatments(context, client):
             .with_muscles()
             .order_by("-start_date", "-id")[:3]
         )
+        result["has_active_plan"] = any(plan.is_active for plan in result["plans"])
         result["episodes"] = list(SurgeryEpisode.objects.filter(client=client).order_by("-date"))
     return result
 
