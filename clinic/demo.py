@@ -168,7 +168,9 @@ def seed(*, clients: int = 30) -> dict[str, int]:
     created = 0
     if not Client.objects.exists():
         created = len(seed_clients(clients))
+    from intake.demo import seed as seed_intakes
     from treatments.demo import seed as seed_treatments
 
+    seed_intakes()
     seed_treatments()
     return {"clients": created}

@@ -190,7 +190,7 @@ class IntakeForm(forms.Form):
     )
     factors = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     surgery = forms.ChoiceField(
-        label="Surgery",
+        label="Any operation planned, or in the past, on the back, hips, legs or feet?",
         choices=m.SurgeryAnswer.choices,
         required=False,
         widget=forms.RadioSelect,
@@ -224,10 +224,39 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
-    def __init__(self, *args, vocabulary: Vocabulary, submitting: bool = False, **kwargs):
+    # Labels for the client filling their own form (online), where staff wording would jar.
+    CLIENT_WORDING = {
+        "main_complaint": (
+            "What is the problem?",
+            "In your own words: what hurts, and why you booked.",
+        ),
+        "goals": (
+            "What would you like to get back to doing?",
+            "For example: running 5 km, walking the dog, kneeling in the garden.",
+        ),
+        "medications": (
+            "Medicines you take",
+            "Everything you take regularly, including blood thinners and painkillers.",
+        ),
+        "consent_name": ("Your full name, typed as your signature", ""),
+    }
+
+    def __init__(
+        self,
+        *args,
+        vocabulary: Vocabulary,
+        submitting: bool = False,
+        online: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.vocabulary = vocabulary
         self.submitting = submitting
+        self.online = online
+        if online:
+            for name, (label, help_text) in self.CLIENT_WORDING.items():
+                self.fields[name].label = label
+                self.fields[name].help_text = help_text
         self._set_messages()
         zone_values = [
             f"{slug}:{side}"
@@ -516,7 +545,12 @@ class IntakeForm(forms.Form):
             if name not in self.errors and not cleaned.get(name):
                 self.add_error(name, message)
 
-        need("main_complaint", "Describe the main complaint: what hurts and what brings them in.")
+        need(
+            "main_complaint",
+            "Describe the problem: what hurts, and why you booked."
+            if self.online
+            else "Describe the main complaint: what hurts and what brings them in.",
+        )
         if (
             "onset_date" not in self.errors
             and not cleaned.get("onset_date")
@@ -543,7 +577,9 @@ class IntakeForm(forms.Form):
             need("surgery_procedure", "Say which operation it is.")
         need(
             "consent_name",
-            "Type the client's full name to record their consent to treatment.",
+            "Type your full name to give your consent to treatment."
+            if self.online
+            else "Type the client's full name to record their consent to treatment.",
         )
 
     def to_data(self) -> IntakeData:

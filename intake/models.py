@@ -269,6 +269,14 @@ class PainReport(models.Model):
     def place(self) -> str:
         return str(self.zone) if self.side == Side.BOTH else f"{self.zone}, {self.side}"
 
+    @property
+    def quality_labels(self) -> str:
+        return ", ".join(PainQuality(q).label.lower() for q in self.qualities)
+
+    @property
+    def worse_labels(self) -> str:
+        return ", ".join(WorseAt(w).label.lower() for w in self.worse_at)
+
 
 class IntakeFactor(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="factors")
@@ -327,6 +335,10 @@ class IntakeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level}: {self.flag}"
+
+    @property
+    def flag_label(self) -> str:
+        return self.flag.replace("-", " ").capitalize()
 
     @property
     def level_class(self) -> str:

@@ -59,6 +59,7 @@ def _opened_form_data(intake: Intake):
     data = state_to_data(intake.draft)
     data["version"] = str(intake.version)
     data["editor"] = secrets.token_urlsafe(12)
+    data.setdefault("surgery", "none")
     return data
 
 
@@ -96,7 +97,9 @@ def _edit_response(
     vocabulary = Vocabulary.load()
     action = request.POST.get("action", "save")
     submitting = action == "submit"
-    form = IntakeForm(request.POST, vocabulary=vocabulary, submitting=submitting)
+    form = IntakeForm(
+        request.POST, vocabulary=vocabulary, submitting=submitting, online=link is not None
+    )
     actor = request.user if request.user.is_authenticated else None
     context = {"intake": intake, "form": form, **extra}
     try:
@@ -217,7 +220,7 @@ def _autosave(request, intake: Intake, *, actor, online: bool):
     if set(request.POST.getlist("pain_zones")) != before:
         data = request.POST.copy()
         data["version"] = str(saved.version)
-        context["form"] = IntakeForm(data, vocabulary=Vocabulary.load())
+        context["form"] = IntakeForm(data, vocabulary=Vocabulary.load(), online=online)
         context["refresh_pain"] = True
     return render(request, "intake/_autosave_status.html", context)
 
@@ -399,7 +402,7 @@ def online_intake(request, token):
         "online": True,
     }
     if request.method == "GET":
-        form = IntakeForm(_opened_form_data(intake), vocabulary=Vocabulary.load())
+        form = IntakeForm(_opened_form_data(intake), vocabulary=Vocabulary.load(), online=True)
         audit_record(
             request=request,
             action=AuditEvent.Action.VIEW,
