@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from intake.forms import (
     sanitise_state,
     state_to_data,
 )
-from intake.models import Intake
+from intake.models import Intake, IntakeStatus
 from intake.services import (
     IntakeConflictError,
     IntakeNotDraftError,
@@ -42,6 +42,7 @@ from intake.services import (
     online_intake_start,
     online_link_create,
 )
+from intake.suggestions import intake_suggestions_store, suggestion_map_context
 from knowledge.intake_json import IntakeJSONError
 
 TO_REVIEW_PER_PAGE = 50
@@ -293,9 +294,56 @@ def intake_review(request, pk):
         obj=intake,
         detail={"review": True},
     )
+    if intake.suggested_at is None:
+        intake_suggestions_store(request=request, actor=request.user, intake=intake)
     context = _detail_context(request, intake)
     context["amendment_form"] = AmendmentForm()
+    context["map"] = suggestion_map_context(context["intake"], 0)
+    context["all_zone_names"] = _all_zone_names()
+    context["can_plan"] = request.user.has_perm("treatments.add_treatmentplan")
     return render(request, "intake/intake_review.html", context)
+
+
+@login_required
+@permission_required("intake.review_intake", raise_exception=True)
+@require_GET
+def suggestion_map(request, pk, index):
+    """One suggestion's referral pattern over the client's pain (an htmx fragment)."""
+    intake = get_intake_for_user(request.user, pk, for_review=True)
+    full = Intake.objects.with_details().get(pk=intake.pk)
+    context = suggestion_map_context(full, index)
+    if context is None:
+        raise Http404("No such suggestion")
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.VIEW,
+        client=full.client,
+        obj=full,
+        detail={"suggestion_map": index},
+    )
+    context["intake"] = full
+    context["zone_names"] = _all_zone_names()
+    return render(request, "intake/_suggestion_map.html", context)
+
+
+@require_POST
+@login_required
+@permission_required("intake.review_intake", raise_exception=True)
+def suggestions_refresh(request, pk):
+    """Rank again with the knowledge base as it is now (until the intake is marked reviewed)."""
+    intake = get_intake_for_user(request.user, pk, for_review=True)
+    if intake.status != IntakeStatus.SUBMITTED:
+        messages.info(request, "A reviewed intake keeps the suggestions its reviewer saw.")
+    else:
+        intake_suggestions_store(request=request, actor=request.user, intake=intake)
+        messages.success(request, "Suggestions ranked again with the current knowledge base.")
+    return redirect("intake:review", intake.pk)
+
+
+def _all_zone_names() -> dict[str, str]:
+    from knowledge.models import Zone
+
+    return dict(Zone.objects.values_list("slug", "name"))
 
 
 @require_POST
