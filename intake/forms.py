@@ -35,6 +35,7 @@ DRAFT_MAX_KEYS = 400
 DRAFT_MAX_VALUES = 200
 DRAFT_MAX_CHARS = 20_000
 
+UNANSWERED = "Answer this question: Yes, No or Not sure."
 NUL_MESSAGE = "Remove the invisible control character (NUL) that was pasted into this text."
 
 
@@ -445,7 +446,25 @@ class IntakeForm(forms.Form):
     def error_summary(self) -> list[dict]:
         """Each error with the field it belongs to, for the list at the top of the form."""
         summary = []
+        unanswered = [
+            name
+            for name, errors in self.errors.items()
+            if name.startswith(RED_FLAG_PREFIX) and errors == [UNANSWERED]
+        ]
         for name, errors in self.errors.items():
+            if name in unanswered[1:]:
+                continue
+            if name in unanswered[:1]:
+                count = len(unanswered)
+                summary.append(
+                    {
+                        "anchor": f"f-{name}",
+                        "label": "Health questions",
+                        "message": f"{count} question{'s' if count > 1 else ''} not answered yet; "
+                        "answer each one Yes, No or Not sure.",
+                    }
+                )
+                continue
             if name == "__all__" or name not in self.fields:
                 summary.extend({"anchor": "", "label": "", "message": e} for e in errors)
                 continue
@@ -572,7 +591,7 @@ class IntakeForm(forms.Form):
         for slug in self.vocabulary.red_flags:
             name = f"{RED_FLAG_PREFIX}{slug}"
             if name not in self.errors and not cleaned.get(name):
-                self.add_error(name, "Answer this question: Yes, No or Not sure.")
+                self.add_error(name, UNANSWERED)
         if surgery != m.SurgeryAnswer.NONE:
             need("surgery_procedure", "Say which operation it is.")
         need(

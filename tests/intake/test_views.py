@@ -243,8 +243,9 @@ def test_submitting_an_incomplete_intake_names_each_missing_answer(as_receptioni
     body = response.content.decode()
     assert response.status_code == 400
     assert "Describe the main complaint" in body
-    assert "Answer this question: Yes, No or Not sure." in body
-    assert "Give the pain for Front of the knee (kneecap), left" in body or "Give the pain" in body
+    assert "Answer this question: Yes, No or Not sure." in body  # at each question
+    assert "15 questions not answered yet" in body  # and once in the list at the top
+    assert "Give the pain for Front of the knee (kneecap), left" in body
     assert "Type the client" in body
     draft.refresh_from_db()
     assert draft.is_draft
