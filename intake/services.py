@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,6 +43,8 @@ from treatments.models import SurgeryEpisode
 logger = logging.getLogger(__name__)
 
 LINK_DAYS_DEFAULT = 7
+# An editor id is ours (secrets.token_urlsafe); anything else posted in it is dropped.
+_EDITOR_JUNK = re.compile(r"[^A-Za-z0-9_-]")
 TOKEN_BYTES = 32
 
 
@@ -120,7 +123,7 @@ def intake_save_draft(
     raises IntakeConflictError and writes nothing.
     """
     state = sanitise_state(data)
-    editor = str(editor or "")[:32]
+    editor = _EDITOR_JUNK.sub("", str(editor or ""))[:32]
     with transaction.atomic():
         current = _locked(intake, version, editor)
         if current.draft == state and current.draft_editor == editor:

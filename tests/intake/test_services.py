@@ -130,3 +130,10 @@ def test_vocabulary_lists_every_zone_factor_and_red_flag():
     assert len(vocabulary.zones) == 42
     assert len(vocabulary.red_flags) == 15
     assert "running" in vocabulary.factors
+
+
+def test_a_junk_editor_id_is_cleaned_not_stored(draft, receptionist):
+    saved = intake_save_draft(
+        request=None, actor=receptionist, intake=draft, data={}, version=1, editor="a\x00b<c>"
+    )
+    assert saved.draft_editor == "abc"
