@@ -178,7 +178,8 @@ def session_book(request):
     if client_id:
         client = get_client_for_user(request.user, client_id, for_change=True)
     if client is None:
-        query = (request.GET.get("q") or "").strip()[:100]
+        # PostgreSQL refuses NUL in text: dropped here, as the client list's form refuses it.
+        query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
         results = Client.objects.active().search(query)[:20] if query else []
         template = (
             "treatments/_client_search_results.html"
