@@ -1,6 +1,8 @@
 import re
 from datetime import date, datetime
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -8,6 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
 
@@ -23,6 +26,21 @@ def parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+# Retention (domain.md, "Records rules"): at least 7 years after the last service, and for
+# someone who was a minor then, until they turn 25 if that is later.
+RETENTION_YEARS = 7
+ADULT_AGE = 18
+MINOR_RETAINED_UNTIL_AGE = 25
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later; 29 February moves to 1 March (the later, safer day)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
 
 
 class ClientQuerySet(models.QuerySet):
@@ -59,7 +77,17 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Client(models.Model):
+    """A person the clinic treats.
+
+    A client is never deleted: a clinic admin archives them (`archived_at`), which hides them
+    from searches and makes the record read-only, and can restore them. A database trigger
+    refuses any DELETE of a client row, from the app or from SQL, and every change is kept in
+    the trigger-based history (`ClientEvent`). The record must be kept until
+    `retention_until` at least; nothing in the app deletes it, even after that day.
+    """
+
     first_name = models.CharField("first name", max_length=100)
     last_name = models.CharField("last name", max_length=100)
     preferred_name = models.CharField("preferred name", max_length=100, blank=True)
@@ -120,6 +148,10 @@ class Client(models.Model):
                 name="client_archived_by_set",
             ),
         ]
+        triggers = [
+            # Archive instead. TRUNCATE (the test suite's flush) is not a row delete.
+            pgtrigger.Protect(name="client_undeletable", operation=pgtrigger.Delete),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -147,6 +179,35 @@ class Client(models.Model):
     def age(self) -> int:
         return self.age_on(timezone.localdate())
 
+    @cached_property
+    def last_service_on(self) -> date:
+        """The day of the last service: a submitted intake or a session that took place.
+
+        A session counts when completed, or when still planned and its time has come (notes are
+        often written later). With no service yet, the day the client was registered.
+        """
+        from django.db.models import Max
+
+        submitted = self.intakes.exclude(status="draft").aggregate(last=Max("submitted_at"))
+        sessions = self.sessions.filter(
+            Q(status="completed") | Q(status="planned", starts_at__lte=timezone.now())
+        ).aggregate(last=Max("starts_at"))
+        served = [m for m in (submitted["last"], sessions["last"]) if m is not None]
+        return timezone.localdate(max(served) if served else self.created_at)
+
+    @cached_property
+    def retention_until(self) -> date:
+        """The first day the record may lawfully be destroyed (the app never does it itself).
+
+        7 years after the last service; for a client who was under 18 at the last service,
+        until their 25th birthday when that is later.
+        """
+        last = self.last_service_on
+        until = add_years(last, RETENTION_YEARS)
+        if self.age_on(last) < ADULT_AGE:
+            until = max(until, add_years(self.date_of_birth, MINOR_RETAINED_UNTIL_AGE))
+        return until
+
 
 class AuditAction(models.TextChoices):
     VIEW = "view", "Viewed"
@@ -161,6 +222,9 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
+    """Who read or changed which record, when and from where. Append-only: a database trigger
+    refuses UPDATE and DELETE, from the app or from SQL."""
+
     Action = AuditAction
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -191,6 +255,11 @@ class AuditEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(action__in=AuditAction.values),
                 name="auditevent_action_valid",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="auditevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
         ]
 

@@ -6,6 +6,8 @@ red-flag answers, alerts) in one transaction; from then on the intake is not edi
 therapists add amendments, or a new intake is started.
 """
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -25,6 +27,18 @@ FACTOR_DETAIL_MAX = 200
 PROCEDURE_MAX = 200
 CONSENT_NAME_MAX = 200
 AMENDMENT_MAX = 4000
+
+
+def tracked(model):
+    # Fresh trackers per model: a tracker binds itself to the fields of the model it decorates.
+    return pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+    )(model)
+
+
+def never_deleted(name: str) -> pgtrigger.Protect:
+    """Intake rows are health records: the database refuses to delete them (TRUNCATE aside)."""
+    return pgtrigger.Protect(name=name, operation=pgtrigger.Delete)
 
 
 class IntakeStatus(models.TextChoices):
@@ -104,6 +118,7 @@ class IntakeQuerySet(models.QuerySet):
         )
 
 
+@tracked
 class Intake(models.Model):
     Status = IntakeStatus
     Source = IntakeSource
@@ -170,6 +185,7 @@ class Intake(models.Model):
                 condition=Q(status="submitted"),
             ),
         ]
+        triggers = [never_deleted("intake_undeletable")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=IntakeStatus.values), name="intake_status_valid"
@@ -224,6 +240,7 @@ class Intake(models.Model):
         return None
 
 
+@tracked
 class PainReport(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="pain_reports")
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
@@ -261,6 +278,7 @@ class PainReport(models.Model):
                 name="painreport_worse_at_valid",
             ),
         ]
+        triggers = [never_deleted("painreport_undeletable")]
 
     def __str__(self) -> str:
         return f"{self.zone} ({self.side}): {self.intensity}/10"
@@ -278,6 +296,7 @@ class PainReport(models.Model):
         return ", ".join(WorseAt(w).label.lower() for w in self.worse_at)
 
 
+@tracked
 class IntakeFactor(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="factors")
     factor = models.ForeignKey(Factor, on_delete=models.PROTECT, related_name="+")
@@ -290,11 +309,13 @@ class IntakeFactor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["intake", "factor"], name="intakefactor_unique"),
         ]
+        triggers = [never_deleted("intakefactor_undeletable")]
 
     def __str__(self) -> str:
         return str(self.factor)
 
 
+@tracked
 class RedFlagAnswer(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="red_flag_answers")
     red_flag = models.ForeignKey(RedFlag, on_delete=models.PROTECT, related_name="+")
@@ -308,11 +329,13 @@ class RedFlagAnswer(models.Model):
                 condition=Q(answer__in=Answer.values), name="redflaganswer_answer_valid"
             ),
         ]
+        triggers = [never_deleted("redflaganswer_undeletable")]
 
     def __str__(self) -> str:
         return f"{self.red_flag}: {self.answer}"
 
 
+@tracked
 class IntakeAlert(models.Model):
     """An alert as computed at submit: kept as it was, whatever the knowledge base says later."""
 
@@ -332,6 +355,7 @@ class IntakeAlert(models.Model):
                 condition=Q(level__in=RedFlagLevel.values), name="intakealert_level_valid"
             ),
         ]
+        triggers = [never_deleted("intakealert_undeletable")]
 
     def __str__(self) -> str:
         return f"{self.level}: {self.flag}"
@@ -345,6 +369,7 @@ class IntakeAlert(models.Model):
         return {"refer": "danger", "caution": "warning", "local": "info"}.get(self.level, "info")
 
 
+@tracked
 class Amendment(models.Model):
     """A dated note added to a submitted intake; never changed once written."""
 
@@ -358,6 +383,7 @@ class Amendment(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="amendment_text_required"),
         ]
+        triggers = [never_deleted("amendment_undeletable")]
 
     def __str__(self) -> str:
         return f"Amendment {self.pk} to intake {self.intake_id}"
@@ -368,6 +394,7 @@ class OnlineIntakeLinkQuerySet(models.QuerySet):
         return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
 
 
+@tracked
 class OnlineIntakeLink(models.Model):
     """A single-use link a client opens to fill in their intake. Only the token's hash is kept."""
 
@@ -402,6 +429,7 @@ class OnlineIntakeLink(models.Model):
                 name="onlinelink_hash_format",
             ),
         ]
+        triggers = [never_deleted("onlinelink_undeletable")]
 
     def __str__(self) -> str:
         return f"Online intake link {self.pk}"

@@ -39,6 +39,14 @@ def tracked(model):
     )(model)
 
 
+def _undeletable(name: str) -> pgtrigger.Protect:
+    # Health records are never hard-deleted, by the app or by SQL (domain.md, "Records rules");
+    # TRUNCATE, which the test suite flushes with, is not a row delete. Findings, treatments
+    # given and a plan's target muscles are working rows an unsigned note or an open plan
+    # replaces; the child lock freezes those of a signed note and the history keeps every one.
+    return pgtrigger.Protect(name=name, operation=pgtrigger.Delete)
+
+
 class Side(models.TextChoices):
     LEFT = "left", "Left"
     RIGHT = "right", "Right"
@@ -183,6 +191,7 @@ class TreatmentPlan(models.Model):
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
         ]
+        triggers = [_undeletable("plan_undeletable")]
 
     def __str__(self) -> str:
         return f"Plan from {self.start_date:%d %b %Y}"
@@ -408,6 +417,8 @@ class Session(models.Model):
                 func="RAISE EXCEPTION 'Session % is signed: it cannot be deleted.', OLD.id "
                 "USING ERRCODE = 'P0001';",
             ),
+            # Named to fire after the signed-note check, whose message says more.
+            _undeletable("session_undeletable"),
         ]
 
     def __str__(self) -> str:
@@ -598,6 +609,7 @@ class SurgeryEpisode(models.Model):
             ),
             models.CheckConstraint(condition=~Q(procedure=""), name="surgery_procedure_required"),
         ]
+        triggers = [_undeletable("surgery_undeletable")]
 
     def __str__(self) -> str:
         return self.procedure
@@ -715,6 +727,7 @@ class OutcomeMeasure(models.Model):
                 condition=Q(zone__isnull=True) | Q(kind="nprs"), name="measure_zone_only_nprs"
             ),
         ]
+        triggers = [_undeletable("measure_undeletable")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.measured_on:%d %b %Y}: {self.score}"
