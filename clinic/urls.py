@@ -22,6 +22,7 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
     path("clients/<int:pk>/archive/", views.client_archive_view, name="client_archive"),
     path("clients/<int:pk>/restore/", views.client_restore_view, name="client_restore"),
+    path("audit/", views.audit_list, name="audit_list"),
     path("library/", include("knowledge.urls")),
     path("", include("treatments.urls")),
     path("", include("intake.urls")),

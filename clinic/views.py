@@ -1,4 +1,8 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -6,6 +10,8 @@ from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -18,6 +24,7 @@ from clinic.roles import role_of
 from clinic.services import client_archive, client_create, client_restore, client_update
 
 CLIENTS_PER_PAGE = 50
+AUDIT_EVENTS_PER_PAGE = 50
 
 
 @never_cache
@@ -142,3 +149,121 @@ def client_restore_view(request, pk):
     client_restore(request=request, actor=request.user, client=client)
     messages.success(request, f"{client.full_name} is restored.")
     return redirect(client)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class AuditFilterForm(forms.Form):
+    """The audit screen's filters; only these parameters are read from the address."""
+
+    client = forms.CharField(
+        label="Client", required=False, max_length=100, help_text="Part of a name, or the id."
+    )
+    staff = StaffChoiceField(
+        label="Staff member",
+        required=False,
+        queryset=get_user_model().objects.none(),
+        empty_label="Anyone",
+        error_messages={"invalid_choice": "Pick a staff member from the list."},
+    )
+    action = forms.ChoiceField(
+        label="Action",
+        required=False,
+        choices=[("", "Any action"), *AuditEvent.Action.choices],
+        error_messages={"invalid_choice": "Pick an action from the list."},
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the first day as a date, for example 01/03/2026."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the last day as a date, for example 31/03/2026."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Everyone who can act in the app: staff in a role, and superusers.
+        self.fields["staff"].queryset = (
+            get_user_model()
+            .objects.filter(Q(groups__isnull=False) | Q(is_superuser=True))
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The last day cannot be before the first day.")
+        return cleaned
+
+    def filter(self, events):
+        """Apply the filters that are valid (an invalid one is reported, not applied)."""
+        data = getattr(self, "cleaned_data", {})
+        query = (data.get("client") or "").strip()
+        if query.isdigit():
+            events = events.filter(client_id=int(query))
+        elif query:
+            events = events.filter(client__in=Client.objects.search(query).values("pk"))
+        if data.get("staff"):
+            events = events.filter(actor=data["staff"])
+        if data.get("action"):
+            events = events.filter(action=data["action"])
+        # Days are the clinic's local days.
+        if data.get("date_from"):
+            events = events.filter(
+                at__gte=timezone.make_aware(datetime.combine(data["date_from"], time.min))
+            )
+        if data.get("date_to"):
+            next_day = data["date_to"] + timedelta(days=1)
+            events = events.filter(at__lt=timezone.make_aware(datetime.combine(next_day, time.min)))
+        return events
+
+    def used(self) -> dict[str, str]:
+        """The valid filters in use, as they go back into the address (for page links)."""
+        data = getattr(self, "cleaned_data", {})
+        used = {}
+        for name in self.fields:
+            value = data.get(name)
+            if value in (None, ""):
+                continue
+            if name == "staff":
+                value = value.pk
+            elif name in ("date_from", "date_to"):
+                value = value.isoformat()
+            used[name] = str(value).strip()
+        return used
+
+
+@login_required
+@permission_required("clinic.view_auditevent", raise_exception=True)
+def audit_list(request):
+    """Clinic admins: who read or changed what, newest first, filtered."""
+    form = AuditFilterForm(request.GET or None)
+    form.is_valid()
+    used = form.used() if form.is_bound else {}
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.VIEW,
+        detail={"screen": "audit", "filters": sorted(used)},
+    )
+    events = form.filter(AuditEvent.objects.select_related("actor", "client"))
+    page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(used),
+        "query_string": urlencode(used),
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "clinic/audit_list.html", context, status=status)

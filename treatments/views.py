@@ -443,6 +443,10 @@ def session_note(request, client_pk, pk):
                 return redirect(session)
         status = 409 if conflict else 400
     else:
+        # The edit form shows the note: a read of clinical data like the detail page.
+        audit_record(
+            request=request, action=AuditEvent.Action.VIEW, client=session.client, obj=session
+        )
         note, finding_rows, treatment_rows = _note_initial(session)
         form = NoteForm(initial=note)
         findings = FindingFormSet(initial=finding_rows, prefix="f", form_kwargs=kwargs)
@@ -601,6 +605,8 @@ def plan_detail(request, client_pk, pk):
 @login_required
 def plan_update(request, client_pk, pk):
     plan = get_plan_for_user(request.user, client_pk, pk, for_change=True)
+    if request.method == "GET":
+        audit_record(request=request, action=AuditEvent.Action.VIEW, client=plan.client, obj=plan)
     form = PlanForm(request.POST or None, instance=plan)
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -713,6 +719,10 @@ def surgery_detail(request, client_pk, pk):
 @login_required
 def surgery_update(request, client_pk, pk):
     episode = get_episode_for_user(request.user, client_pk, pk, for_change=True)
+    if request.method == "GET":
+        audit_record(
+            request=request, action=AuditEvent.Action.VIEW, client=episode.client, obj=episode
+        )
     form = EpisodeForm(request.POST or None, instance=episode)
     if request.method == "POST" and form.is_valid():
         try:
