@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 DB_ENV = DATABASE_URL="$${DATABASE_URL:-$$(bin/localdb url)}"
 PIP_ENV = PIP_CONSTRAINT=$(CURDIR)/requirements/build-constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help setup venv db migrate run serve seed test lint format stop clean-db bench
+.PHONY: help setup venv db migrate run serve seed test lint format stop clean-db bench backup restore
 
 help:
 	@echo "make run    set up and serve Knotwork on http://$(HOST):$(PORT)/ with demo data"
@@ -23,6 +23,8 @@ help:
 	@echo "make serve  serve with gunicorn under production settings"
 	@echo "make bench  measure page and suggestion speed"
 	@echo "make stop   stop the local database"
+	@echo "make backup         dump the database to var/backups/ (pg_dump)"
+	@echo "make restore FILE=  replace the database with a dump (pg_restore; asks first)"
 
 venv: $(VENV)/.installed
 
@@ -77,3 +79,12 @@ stop:
 
 bench: setup
 	$(DB_ENV) DJANGO_SETTINGS_MODULE=clinic.settings $(BIN)/python bench/suggest_bench.py
+
+# Backups: pg_dump custom format into var/backups/knotwork-<UTC time>.dump (or FILE=...).
+backup: db
+	@$(DB_ENV) bin/backup dump $(FILE)
+
+# Replaces the database's contents with FILE; asks first unless CI=true.
+restore: db
+	@if [ -z "$(FILE)" ]; then echo "make restore needs FILE=var/backups/<name>.dump" >&2; exit 2; fi
+	@$(DB_ENV) bin/backup restore "$(FILE)"
