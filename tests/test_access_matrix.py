@@ -29,6 +29,7 @@ from clinic.access_matrix import (
     GROUP_RULES,
     LOGIN,
     MATRIX,
+    NOT_ALLOWED_METHOD,
     PERSONAS,
     PUBLIC,
     Outcome,
@@ -445,3 +446,26 @@ def test_a_receptionist_is_refused_a_session_note_without_seeing_it(world):
     assert response.status_code == 403
     assert NOTE not in response.content.decode()
     assert NOTE in send(world, "therapist", "GET", url).content.decode()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_is_refused_a_page_is_refused_its_post_too(world, persona):
+    """A view that guards its GET but not its POST would let a refused persona write."""
+    failures = []
+    admin_walked = False
+    for route in routes():
+        rules = rules_for(route.name)
+        is_admin = route.name.startswith("admin:")
+        if rules is None or "POST" in rules or (is_admin and admin_walked):
+            continue
+        admin_walked = admin_walked or is_admin
+        rule = rules["GET"]
+        expected = rule.outcome(persona)
+        if expected not in (DENY, LOGIN):
+            continue
+        url = url_for(world, route, rule)
+        response = send(world, persona, "POST", url, rule.data)
+        problems = [check(outcome, "POST", response) for outcome in (expected, NOT_ALLOWED_METHOD)]
+        if all(problems):
+            failures.append(f"{route.name} POST {url} as {persona}: {problems[0]}")
+    assert not failures, "\n".join(failures)
