@@ -10,11 +10,15 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic import roles
 from clinic.models import Client, digits_only
 
 DEMO_PASSWORD = "knotwork-demo-2026"  # noqa: S105 (demo logins only, printed by make run)
+# Clinic admins must use two-factor: the demo admin gets an authenticator device whose key
+# `seed_demo --logins` prints (and `seed_demo --code admin` shows its current code).
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,16 @@ def seed_staff() -> list[DemoLogin]:
         user.is_staff = login.role == roles.CLINIC_ADMIN
         user.save()
         user.groups.set([Group.objects.get(name=login.role)])
+        if login.role == roles.CLINIC_ADMIN and not demo_device(user.username):
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
     return list(DEMO_LOGINS)
+
+
+def demo_device(username: str) -> TOTPDevice | None:
+    """The authenticator device the demo made for this demo login, if any."""
+    return TOTPDevice.objects.filter(
+        user__username=username, name=DEMO_DEVICE_NAME, confirmed=True
+    ).first()
 
 
 def seed_clients(count: int = 30) -> list[Client]:

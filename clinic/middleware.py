@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
+from clinic.two_factor import two_factor_required, two_factor_url
+
 # Touching the session on every request would write it every time; a minute is precise enough.
 _TOUCH_EVERY_SECONDS = 60
 
@@ -64,3 +66,35 @@ class NoStoreMiddleware:
         if request.user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class TwoFactorRequiredMiddleware:
+    """Until a user who must use two-factor has entered a code, only its pages and logout open.
+
+    Everything else sends them to the code page (or to set up an authenticator app when they
+    have none yet), then back to where they were going.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(settings.STATIC_URL)
+            and request.path not in self._open_paths()
+            and two_factor_required(user)
+        ):
+            next_url = request.get_full_path() if request.method == "GET" else ""
+            url = two_factor_url(user, next_url)
+            response = redirect(url)
+            if getattr(request, "htmx", False):
+                response["HX-Redirect"] = url
+            return response
+        return self.get_response(request)
+
+    @staticmethod
+    def _open_paths() -> set[str]:
+        return {reverse("two_factor_verify"), reverse("two_factor_setup"), reverse("logout")}

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -105,3 +106,33 @@ def likely_duplicates(
     if exclude_pk:
         matches = matches.exclude(pk=exclude_pk)
     return matches
+
+
+# Staff
+
+
+def staff_end_sessions(*, user) -> int:
+    """Delete every stored session of this user, so each of their logins ends at once.
+
+    Sessions are signed blobs keyed by session id, so finding a user's means reading each one;
+    a clinic has few unexpired sessions at any time.
+    """
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    theirs = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    deleted, _ = Session.objects.filter(pk__in=theirs).delete()
+    return deleted
+
+
+def staff_deactivate(*, actor, user) -> User:
+    """Stop a member of staff from logging in and end the logins they have open now."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        staff_end_sessions(user=user)
+    return user

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "clinic",
     "knowledge",
     "intake",
@@ -78,12 +80,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives request.user.is_verified(): whether this login passed the authenticator-app code.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clinic.middleware.SessionLimitsMiddleware",
     "clinic.middleware.NoStoreMiddleware",
+    # After the session limits: a user who must use two-factor reaches only its pages until then.
+    "clinic.middleware.TwoFactorRequiredMiddleware",
     # Attaches the acting user to every change history row written during a request.
     "pghistory.middleware.HistoryMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -142,6 +148,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Clinic admins always confirm a login with a code from an authenticator app (TOTP,
+# django-otp); with KNOTWORK_REQUIRE_2FA=1 every member of staff does (clinic/two_factor.py).
+REQUIRE_2FA = env_bool("KNOTWORK_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "Knotwork"
+# Wrong codes in a row make the next try wait 1, 2, 4, 8… seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Nobody, admins included, can read another person's two-factor key in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -222,3 +236,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# `make bench` only (KNOTWORK_BENCH=1): server time and query count headers on every response,
+# and a bare view to compare throughputs with (clinic/bench.py). Off in tests and production.
+BENCH = env_bool("KNOTWORK_BENCH", False)
+if BENCH:
+    MIDDLEWARE.insert(0, "clinic.bench.BenchTimingMiddleware")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clinic import views
+from clinic import two_factor, views
 from clinic.forms_auth import LoginForm
 
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("login/verify/", two_factor.verify_view, name="two_factor_verify"),
+    path("account/two-factor/", two_factor.setup_view, name="two_factor_setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),

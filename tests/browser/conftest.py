@@ -50,9 +50,11 @@ def _open(browser, **options):
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on(
         "console",
-        lambda message: problems.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     return context, page, problems
 
@@ -89,11 +91,23 @@ def screenshot():
 
 @pytest.fixture
 def login(live_server):
+    from django.contrib.auth.models import User
+
+    from clinic.two_factor import two_factor_required
+    from tests.conftest import totp_code, totp_device
+
     def log_in(page, username: str, password: str = "a-long-test-password"):
+        user = User.objects.get(username=username)
+        # Users who must use two-factor get an authenticator app; the test reads its code.
+        device = totp_device(user) if two_factor_required(user) else None
         page.goto(f"{live_server.url}/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        if device is not None:
+            page.wait_for_url(f"{live_server.url}/login/verify/**")
+            page.get_by_label("6-digit code").fill(totp_code(device))
+            page.get_by_role("button", name="Confirm").click()
         page.wait_for_url(f"{live_server.url}/")
 
     return log_in
