@@ -77,8 +77,11 @@ format: venv
 stop:
 	@if [ -z "$${DATABASE_URL:-}" ]; then bin/localdb stop; fi
 
+# The suggestion engine, then the key pages served by gunicorn against knotwork_bench (seeded
+# with 100,000 clients the first time; BENCH_CLIENTS changes that). See docs/performance.md.
 bench: setup
-	$(DB_ENV) DJANGO_SETTINGS_MODULE=clinic.settings $(BIN)/python bench/suggest_bench.py
+	bin/ensure-wrk
+	bench/run.sh
 
 # Backups: pg_dump custom format into var/backups/knotwork-<UTC time>.dump (or FILE=...).
 backup: db

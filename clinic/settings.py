@@ -236,3 +236,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# `make bench` only (KNOTWORK_BENCH=1): server time and query count headers on every response,
+# and a bare view to compare throughputs with (clinic/bench.py). Off in tests and production.
+BENCH = env_bool("KNOTWORK_BENCH", False)
+if BENCH:
+    MIDDLEWARE.insert(0, "clinic.bench.BenchTimingMiddleware")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -30,3 +31,9 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH:
+    # `make bench` only (KNOTWORK_BENCH=1): absent from tests and from production.
+    from clinic import bench
+
+    urlpatterns.append(path("bench/bare", bench.bare, name="bench_bare"))
