@@ -259,6 +259,12 @@ def audit_list(request):
     )
     events = form.filter(AuditEvent.objects.select_related("actor", "client"))
     page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.detail_items = [
+            (key, ", ".join(map(str, value)) if isinstance(value, list | tuple) else value)
+            for key, value in event.detail.items()
+            if value not in ("", None, [], {})
+        ]
     context = {
         "form": form,
         "page": page,

@@ -308,3 +308,18 @@ def test_reading_the_progress_page_writes_an_audit_event(as_therapist, therapist
     assert as_therapist.get(url).status_code == 200
     (event,) = _views_of(client_record, "clinic.client").filter(detail__page="progress")
     assert event.actor == therapist
+
+
+def test_event_details_are_shown_as_plain_words(as_admin, therapist, client_record):
+    AuditEvent.objects.create(
+        actor=therapist,
+        action="update",
+        client=client_record,
+        object_type="clinic.client",
+        object_id=str(client_record.pk),
+        detail={"fields": ["phone", "email"], "findings": 2, "note": ""},
+    )
+    content = as_admin.get(AUDIT_URL, {"action": "update"}).content.decode()
+    assert "fields: phone, email" in content
+    assert "findings: 2" in content
+    assert "note:" not in content
