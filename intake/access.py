@@ -14,19 +14,24 @@ from intake.services import hash_token
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
-def get_intake_for_user(user, pk, *, for_change: bool = False, for_review: bool = False) -> Intake:
+def get_intake_for_user(
+    user, pk, *, for_change: bool = False, for_review: bool = False, queryset=None
+) -> Intake:
     """The intake with this id, if the user may see it (404 otherwise).
 
     Intakes of archived clients are visible only to those who may see archived clients.
     `for_change` demands the right to edit and refuses archived clients' records;
     `for_review` demands the review permission (therapists and clinic admins).
+    `queryset` lets a page load what it shows in the same go (`Intake.objects.with_details()`).
     """
     if not user.has_perm("intake.view_intake"):
         raise PermissionDenied
     if for_review and not user.has_perm("intake.review_intake"):
         raise PermissionDenied
     try:
-        intake = Intake.objects.select_related("client", "created_by").get(pk=int(pk))
+        if queryset is None:
+            queryset = Intake.objects.select_related("client", "created_by")
+        intake = queryset.get(pk=int(pk))
     except (Intake.DoesNotExist, ValueError, TypeError):
         raise Http404("No such intake") from None
     if intake.client.is_archived and not user.has_perm("clinic.archive_client"):

@@ -48,10 +48,11 @@ from treatments.measures import LEFS_ITEMS, MEASURES
 from treatments.models import (
     MeasureKind,
     OutcomeMeasure,
+    PlanMuscle,
+    PlanStatus,
     Session,
     SessionStatus,
     SurgeryNote,
-    TreatmentPlan,
 )
 from treatments.progress import build as build_progress
 
@@ -349,13 +350,14 @@ def _note_choice_kwargs() -> dict:
 
 
 def _plan_muscles(session: Session) -> list[Muscle]:
-    if not session.treatment_plan_id:
-        plan = TreatmentPlan.objects.active().filter(client=session.client).first()
+    """The target muscles of the session's plan, or of the client's active plan (one query)."""
+    if session.treatment_plan_id:
+        links = PlanMuscle.objects.filter(plan_id=session.treatment_plan_id)
     else:
-        plan = session.treatment_plan
-    if plan is None:
-        return []
-    return [pm.muscle for pm in plan.plan_muscles.select_related("muscle").order_by("added_at")]
+        links = PlanMuscle.objects.filter(
+            plan__client_id=session.client_id, plan__status=PlanStatus.ACTIVE
+        )
+    return [pm.muscle for pm in links.select_related("muscle").order_by("added_at", "id")]
 
 
 def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:

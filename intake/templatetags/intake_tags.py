@@ -1,6 +1,7 @@
 """Intake fragments for other apps' pages: the client page and the dashboard."""
 
 from django import template
+from django.db.models import Subquery
 
 from intake.models import Intake, IntakeAlert
 
@@ -25,14 +26,24 @@ def client_intakes(context, client):
 
 @register.inclusion_tag("intake/_client_alerts.html", takes_context=True)
 def client_alerts(context, client):
-    """The alerts of the client's latest submitted intake, for every role (two queries)."""
+    """The alerts of the client's latest submitted intake, for every role (one query)."""
     user = context["request"].user
     latest = None
     alerts = []
     if user.has_perm("intake.view_intake"):
-        latest = Intake.objects.submitted().filter(client=client).order_by("-submitted_at").first()
-        if latest is not None:
-            alerts = list(IntakeAlert.objects.filter(intake=latest))
+        newest = (
+            Intake.objects.submitted()
+            .filter(client=client)
+            .order_by("-submitted_at", "-id")
+            .values("pk")[:1]
+        )
+        # The intake comes with its alerts; without alerts nothing about it is shown.
+        alerts = list(
+            IntakeAlert.objects.filter(intake=Subquery(newest))
+            .select_related("intake")
+            .order_by("position", "id")
+        )
+        latest = alerts[0].intake if alerts else None
     return {"latest": latest, "alerts": alerts}
 
 

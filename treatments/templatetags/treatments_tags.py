@@ -1,12 +1,19 @@
 """Treatments fragments for pages other apps own: the client page and the dashboard."""
 
 from django import template
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from treatments.models import Session, SessionStatus, SurgeryEpisode, TreatmentPlan
 from treatments.querysets import day_bounds
 
 register = template.Library()
+
+
+def _start(session):
+    return session.starts_at
+
 
 UPCOMING = 5
 RECENT = 8
@@ -23,20 +30,31 @@ def client_treatments(context, client):
         return result
     now = timezone.now()
     sessions = Session.objects.filter(client=client).select_related("therapist")
-    result["upcoming"] = list(
-        sessions.filter(starts_at__gte=now, status=SessionStatus.PLANNED).order_by("starts_at")[
-            :UPCOMING
-        ]
-    )
-    result["recent"] = list(
-        sessions.filter(starts_at__lt=now).exclude(status=SessionStatus.CANCELLED)
+    upcoming = sessions.filter(starts_at__gte=now, status=SessionStatus.PLANNED).order_by(
+        "starts_at"
+    )[:UPCOMING]
+    recent = (
+        sessions.filter(starts_at__lt=now)
+        .exclude(status=SessionStatus.CANCELLED)
         .order_by("-starts_at")[:RECENT]
-    )  # fmt: skip
+    )
+    # One query for both lists; they cannot overlap (before and after now).
+    both = list(upcoming.union(recent, all=True))
+    result["upcoming"] = sorted((s for s in both if s.starts_at >= now), key=_start)
+    result["recent"] = sorted((s for s in both if s.starts_at < now), key=_start, reverse=True)
     result["clinical"] = user.has_perm("treatments.view_clinical_notes")
     if result["clinical"]:
+        # The target muscles' names come aggregated with each plan (no second query).
         result["plans"] = list(
             TreatmentPlan.objects.filter(client=client)
-            .with_muscles()
+            .annotate(
+                muscle_names=ArrayAgg(
+                    "plan_muscles__muscle__name",
+                    filter=Q(plan_muscles__isnull=False),
+                    order_by=("plan_muscles__added_at", "plan_muscles__id"),
+                    default=Value([]),
+                )
+            )
             .order_by("-start_date", "-id")[:3]
         )
         result["has_active_plan"] = any(plan.is_active for plan in result["plans"])
