@@ -41,8 +41,6 @@ from treatments.forms import (
     PlanForm,
     SurgeryNoteForm,
     TreatmentFormSet,
-    muscle_choices,
-    trigger_point_choices,
 )
 from treatments.measures import LEFS_ITEMS, MEASURES
 from treatments.models import (
@@ -345,8 +343,18 @@ def _note_context(request, session, **extra) -> dict:
 
 
 def _note_choice_kwargs() -> dict:
-    points, owner = trigger_point_choices()
-    return {"muscles": muscle_choices(), "points": points, "point_owner": owner}
+    """The muscle and trigger-point choices, read in one query (muscles without points too)."""
+    rows = Muscle.objects.order_by(
+        "name", "slug", "trigger_points__position", "trigger_points__id"
+    ).values_list("slug", "name", "trigger_points__id", "trigger_points__label")
+    muscles, points, owner = [], [], {}
+    for slug, name, point_id, label in rows:
+        if not muscles or muscles[-1][0] != slug:
+            muscles.append((slug, name))
+        if point_id is not None:
+            points.append((str(point_id), f"{name}: {label}"))
+            owner[str(point_id)] = slug
+    return {"muscles": muscles, "points": points, "point_owner": owner}
 
 
 def _plan_muscles(session: Session) -> list[Muscle]:
