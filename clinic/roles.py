@@ -126,14 +126,18 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
 
 
 def role_of(user) -> str | None:
-    """The user's role name, or None. A superuser counts as a clinic admin."""
+    """The user's role name, or None. A superuser counts as a clinic admin.
+
+    Read from the permissions the request has loaded anyway (no query of its own): a role is
+    what its permissions let a person do, and only clinic admins read the audit log, only
+    therapists and admins review intakes.
+    """
     if not user.is_authenticated:
         return None
-    if user.is_superuser:
+    if user.is_superuser or user.has_perm("clinic.view_auditevent"):
         return CLINIC_ADMIN
-    if not hasattr(user, "_knotwork_role"):
-        names = {group.name for group in user.groups.all()}
-        user._knotwork_role = next(
-            (role for role in (CLINIC_ADMIN, THERAPIST, RECEPTIONIST) if role in names), None
-        )
-    return user._knotwork_role
+    if user.has_perm("intake.review_intake"):
+        return THERAPIST
+    if user.has_perm("clinic.view_client"):
+        return RECEPTIONIST
+    return None

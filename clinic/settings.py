@@ -122,7 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username and address never reach the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading permissions in one query.
+    "clinic.backends.StaffBackend",
 ]
 # Lock a username at one address after 5 failures for 20 minutes; a success resets the count.
 AXES_FAILURE_LIMIT = env_int("KNOTWORK_LOGIN_FAILURE_LIMIT", 5)
