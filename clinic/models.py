@@ -1,7 +1,6 @@
 import re
 from datetime import date, datetime
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -11,6 +10,8 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from clinic.history import tracked
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
 
@@ -77,7 +78,7 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@tracked
 class Client(models.Model):
     """A person the clinic treats.
 

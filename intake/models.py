@@ -6,7 +6,6 @@ red-flag answers, alerts) in one transaction; from then on the intake is not edi
 therapists add amendments, or a new intake is started.
 """
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -15,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.history import tracked
 from clinic.models import Client
 from knowledge.models import Factor, RedFlag, RedFlagLevel, Zone
 
@@ -27,13 +27,6 @@ FACTOR_DETAIL_MAX = 200
 PROCEDURE_MAX = 200
 CONSENT_NAME_MAX = 200
 AMENDMENT_MAX = 4000
-
-
-def tracked(model):
-    # Fresh trackers per model: a tracker binds itself to the fields of the model it decorates.
-    return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
-    )(model)
 
 
 def never_deleted(name: str) -> pgtrigger.Protect:

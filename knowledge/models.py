@@ -4,22 +4,13 @@ Content is loaded from the reviewed files in knowledge/data/ and edited by clini
 Django admin. Slugs are stable identifiers shared with the intake, the JSON format and the tests.
 """
 
-import pghistory
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from clinic.history import tracked
 from knowledge.querysets import MuscleQuerySet
-
-
-# Every admin change is kept with who made it (HistoryMiddleware) and when, deletions included.
-def tracked(model):
-    # Fresh trackers per model: a tracker binds itself to the fields of the model it decorates.
-    return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
-    )(model)
-
 
 _slug_pattern = Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

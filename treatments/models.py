@@ -8,7 +8,6 @@ and treatments; corrections are addenda, which are append-only.
 
 from datetime import date, timedelta
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -18,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.history import tracked
 from clinic.models import Client
 from treatments.querysets import (
     OutcomeMeasureQuerySet,
@@ -30,13 +30,6 @@ NOTE_MAX = 8000
 HOME_CARE_MAX = 4000
 GOALS_MAX = 2000
 REASON_MAX = 300
-
-
-def tracked(model):
-    # Fresh trackers per model: a tracker binds itself to the fields of the model it decorates.
-    return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
-    )(model)
 
 
 def _undeletable(name: str) -> pgtrigger.Protect:
