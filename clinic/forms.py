@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.models import Client, digits_only
-from clinic.services import likely_duplicates
+from clinic.services import CLIENT_FIELDS, likely_duplicates
 
 _PHONE_CHARS = re.compile(r"^[0-9 +().\-]*$")
 OLDEST_AGE = 120
@@ -36,18 +36,7 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "phone",
-            "email",
-            "address",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "gp_details",
-        ]
+        fields = list(CLIENT_FIELDS)
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "address": forms.Textarea(attrs={"rows": 2}),

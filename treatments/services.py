@@ -536,7 +536,7 @@ def surgery_create(
     episode = SurgeryEpisode(client=client, created_by=actor)
     for name in EPISODE_FIELDS:
         if name in data:
-            setattr(episode, name, data[name] if data[name] is not None else None)
+            setattr(episode, name, data[name])
     episode.full_clean()
     with transaction.atomic():
         episode.save()
