@@ -28,11 +28,30 @@ def clean_phone_number(value: str, label: str) -> str:
     return value
 
 
+def version_field(record: str) -> forms.IntegerField:
+    """The version an edit form was loaded at, posted back so that a stale save is a conflict."""
+    message = f"This form is out of date: open the {record} and edit it again."
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={key: message for key in ("required", "invalid", "min_value")},
+    )
+
+
+def carry_version(form: forms.ModelForm) -> None:
+    """Start an edit form at its record's version; a form for a new record has none."""
+    if form.instance.pk is None:
+        del form.fields["version"]
+    elif not form.is_bound:
+        form.initial["version"] = form.instance.version
+
+
 class ClientForm(forms.ModelForm):
     confirm_not_duplicate = forms.BooleanField(
         required=False,
         label="This is a different person: register them anyway",
     )
+    version = version_field("client's record")
 
     class Meta:
         model = Client
@@ -56,9 +75,11 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.duplicates = []
+        carry_version(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
+            *(["version"] if "version" in self.fields else []),
             Fieldset(
                 "Name and date of birth",
                 Div(

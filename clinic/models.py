@@ -120,6 +120,9 @@ class Client(models.Model):
         related_name="+",
         editable=False,
     )
+    # Optimistic concurrency: every save names the version it started from. The database
+    # default lets bulk loads (seed_scale's COPY) leave it out.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     objects = ClientQuerySet.as_manager()
 
@@ -148,6 +151,7 @@ class Client(models.Model):
                 condition=Q(archived_at__isnull=True) | Q(archived_by__isnull=False),
                 name="client_archived_by_set",
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="client_version_positive"),
         ]
         triggers = [
             # Archive instead. TRUNCATE (the test suite's flush) is not a row delete.

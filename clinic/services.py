@@ -4,6 +4,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -24,6 +25,14 @@ CLIENT_FIELDS = (
 )
 
 
+class EditConflict(Exception):
+    """Someone saved the record after this form was loaded; `current` is what they saved."""
+
+    def __init__(self, current):
+        super().__init__("The record was changed by someone else.")
+        self.current = current
+
+
 def client_create(*, request: HttpRequest | None, actor, data: dict) -> Client:
     client = Client(**{name: data[name] for name in CLIENT_FIELDS if name in data})
     client.created_by = actor
@@ -37,18 +46,34 @@ def client_create(*, request: HttpRequest | None, actor, data: dict) -> Client:
     return client
 
 
-def client_update(*, request: HttpRequest | None, actor, client: Client, data: dict) -> Client:
+def client_update(
+    *, request: HttpRequest | None, actor, client: Client, version: int, data: dict
+) -> Client:
+    """Save the contact details if nobody saved them since `version` was loaded.
+
+    Raises EditConflict with the saved record when the version is stale; nothing is written.
+    """
     changed = [
         name for name in CLIENT_FIELDS if name in data and getattr(client, name) != data[name]
     ]
     if not changed:
+        # What was posted is what is saved: nothing to overwrite, so no conflict either.
         return client
     for name in changed:
         setattr(client, name, data[name])
     client.phone_digits = digits_only(client.phone)
     client.full_clean()
+    now = timezone.now()
     with transaction.atomic():
-        client.save()
+        updated = Client.objects.filter(
+            pk=client.pk, version=version, archived_at__isnull=True
+        ).update(
+            **{name: getattr(client, name) for name in (*CLIENT_FIELDS, "phone_digits")},
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        if not updated:
+            raise EditConflict(Client.objects.get(pk=client.pk))
         audit_record(
             request=request,
             actor=actor,
@@ -57,6 +82,7 @@ def client_update(*, request: HttpRequest | None, actor, client: Client, data: d
             obj=client,
             detail={"fields": changed},
         )
+    client.version, client.updated_at = version + 1, now
     return client
 
 

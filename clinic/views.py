@@ -21,7 +21,14 @@ from clinic.audit import audit_record
 from clinic.forms import ClientForm, ClientSearchForm
 from clinic.models import AuditEvent, Client
 from clinic.roles import role_of
-from clinic.services import client_archive, client_create, client_restore, client_update
+from clinic.services import (
+    CLIENT_FIELDS,
+    EditConflict,
+    client_archive,
+    client_create,
+    client_restore,
+    client_update,
+)
 
 CLIENTS_PER_PAGE = 50
 AUDIT_EVENTS_PER_PAGE = 50
@@ -114,9 +121,33 @@ class ClientUpdateView(RoleRequiredMixin, TemplateView):
         form = ClientForm(request.POST, instance=Client.objects.get(pk=client.pk))
         if not form.is_valid():
             return self.render_to_response({"form": form, "client": client}, status=400)
-        client = client_update(
-            request=request, actor=request.user, client=client, data=form.cleaned_data
-        )
+        try:
+            client = client_update(
+                request=request,
+                actor=request.user,
+                client=client,
+                version=form.cleaned_data["version"],
+                data=form.cleaned_data,
+            )
+        except EditConflict as error:
+            # Keep what this user typed, now based on the saved version: saving again,
+            # having seen it, replaces it on purpose.
+            saved = error.current
+            data = request.POST.copy()
+            data["version"] = saved.version
+            form = ClientForm(data, instance=Client.objects.get(pk=client.pk))
+            form.is_valid()
+            context = {
+                "form": form,
+                "client": client,
+                "conflict": saved,
+                "conflict_fields": [
+                    (Client._meta.get_field(name).verbose_name, getattr(saved, name))
+                    for name in CLIENT_FIELDS
+                    if getattr(saved, name) != form.cleaned_data.get(name)
+                ],
+            }
+            return self.render_to_response(context, status=409)
         messages.success(request, "Contact details saved.")
         return redirect(client)
 

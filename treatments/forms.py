@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django import forms
 from django.utils import timezone
 
+from clinic.forms import carry_version, version_field
 from knowledge.models import Muscle, TriggerPoint, Zone
 from treatments.access import bookable_therapists
 from treatments.measures import LEFS_ITEMS, LEFS_RATINGS, PSFS_MAX_ACTIVITIES
@@ -317,6 +318,8 @@ class AddendumForm(forms.ModelForm):
 
 
 class EpisodeForm(forms.ModelForm):
+    version = version_field("surgery episode")
+
     class Meta:
         model = SurgeryEpisode
         fields = ["procedure", "side", "date", "status", "surgeon", "clearance"]
@@ -327,6 +330,10 @@ class EpisodeForm(forms.ModelForm):
             "status": {"required": "Say whether the surgery is planned or done."},
             "date": {"invalid": "Enter the date as day/month/year."},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        carry_version(self)
 
     def clean(self):
         cleaned = super().clean()

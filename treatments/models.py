@@ -588,6 +588,8 @@ class SurgeryEpisode(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Optimistic concurrency: every save names the version it started from.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     objects = SurgeryEpisodeQuerySet.as_manager()
 
@@ -601,6 +603,7 @@ class SurgeryEpisode(models.Model):
                 condition=Q(side__in=["", *Side.values]), name="surgery_side_valid"
             ),
             models.CheckConstraint(condition=~Q(procedure=""), name="surgery_procedure_required"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="surgery_version_positive"),
         ]
         triggers = [_undeletable("surgery_undeletable")]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.models import AuditEvent, Client
+from clinic.services import EditConflict
 from knowledge.models import Muscle, Zone
 from treatments import measures
 from treatments.models import (
@@ -44,14 +45,6 @@ NOTE_FIELDS = (
 )
 PLAN_FIELDS = ("goals", "planned_sessions", "frequency", "start_date", "review_date", "status")
 EPISODE_FIELDS = ("procedure", "side", "date", "status", "surgeon", "clearance")
-
-
-class EditConflict(Exception):
-    """Someone saved the record after this form was loaded; `current` is what they saved."""
-
-    def __init__(self, current):
-        super().__init__("The record was changed by someone else.")
-        self.current = current
 
 
 class NoteSigned(Exception):
@@ -551,18 +544,30 @@ def surgery_create(
 
 
 def surgery_update(
-    *, request: HttpRequest | None, actor, episode: SurgeryEpisode, data: dict[str, Any]
+    *,
+    request: HttpRequest | None,
+    actor,
+    episode: SurgeryEpisode,
+    version: int,
+    data: dict[str, Any],
 ) -> SurgeryEpisode:
+    """Save the episode if nobody saved it since `version` was loaded; else raise EditConflict."""
     if episode.client.is_archived:
         raise ValidationError("An archived client's record cannot be changed.")
     changed = [n for n in EPISODE_FIELDS if n in data and getattr(episode, n) != data[n]]
     if not changed:
+        # What was posted is what is saved: nothing to overwrite, so no conflict either.
         return episode
     for name in changed:
         setattr(episode, name, data[name])
     episode.full_clean()
     with transaction.atomic():
-        episode.save()
+        updated = SurgeryEpisode.objects.filter(pk=episode.pk, version=version).update(
+            **{name: getattr(episode, name) for name in EPISODE_FIELDS},
+            version=F("version") + 1,
+        )
+        if not updated:
+            raise EditConflict(SurgeryEpisode.objects.get(pk=episode.pk))
         audit_record(
             request=request,
             actor=actor,
@@ -571,6 +576,7 @@ def surgery_update(
             obj=episode,
             detail={"fields": changed},
         )
+    episode.version = version + 1
     return episode
 
 

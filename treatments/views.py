@@ -734,21 +734,33 @@ def surgery_update(request, client_pk, pk):
             request=request, action=AuditEvent.Action.VIEW, client=episode.client, obj=episode
         )
     form = EpisodeForm(request.POST or None, instance=episode)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             services.surgery_update(
-                request=request, actor=request.user, episode=episode, data=form.cleaned_data
+                request=request,
+                actor=request.user,
+                episode=episode,
+                version=form.cleaned_data["version"],
+                data=form.cleaned_data,
             )
+        except services.EditConflict as error:
+            conflict = error.current
+            # Keep what this user typed; a further save replaces the other version on purpose.
+            data = request.POST.copy()
+            data["version"] = conflict.version
+            form = EpisodeForm(data, instance=episode)
+            form.is_valid()
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, "Surgery episode saved.")
             return redirect(episode)
-    status = 400 if request.method == "POST" else 200
+    status = 200 if request.method == "GET" else (409 if conflict else 400)
     return render(
         request,
         "treatments/surgery_form.html",
-        {"client": episode.client, "episode": episode, "form": form},
+        {"client": episode.client, "episode": episode, "form": form, "conflict": conflict},
         status=status,
     )
 

@@ -257,6 +257,7 @@ def test_a_change_through_the_app_is_kept_with_the_user_who_made_it(as_admin, cl
             "first_name": "Ann",
             "last_name": "Smith-Jones",
             "date_of_birth": client.date_of_birth.isoformat(),
+            "version": client.version,
         },
     )
     assert response.status_code == 302

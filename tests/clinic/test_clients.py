@@ -246,7 +246,8 @@ def test_client_page_query_count_is_bounded(
 
 @pytest.mark.parametrize("persona", STAFF, indirect=True)
 def test_every_staff_role_can_edit_contact_details(persona, client_record):
-    data = {**VALID, "first_name": "Maria", "last_name": "Lopez", "phone": "01632 960001"}
+    data = {**VALID, "first_name": "Maria", "last_name": "Lopez", "phone": "01632 960001",
+            "version": client_record.version}  # fmt: skip
     assert persona.get(reverse("client_update", args=[client_record.pk])).status_code == 200
     response = persona.post(reverse("client_update", args=[client_record.pk]), data)
     assert response.status_code == 302
@@ -271,7 +272,8 @@ def test_staff_without_a_role_cannot_edit_a_client(as_no_role, client_record):
 
 
 def test_invalid_edit_changes_nothing_and_keeps_the_input(as_receptionist, client_record):
-    data = {**VALID, "first_name": "Maria", "last_name": "Lopez", "email": "broken@"}
+    data = {**VALID, "first_name": "Maria", "last_name": "Lopez", "email": "broken@",
+            "version": client_record.version}  # fmt: skip
     response = as_receptionist.post(reverse("client_update", args=[client_record.pk]), data)
     assert response.status_code == 400
     assert 'value="broken@"' in response.content.decode()

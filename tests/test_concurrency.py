@@ -1,0 +1,207 @@
+"""Optimistic concurrency on contact details and surgery episodes: a stale save never overwrites.
+
+Intake drafts, session notes and plans have their own conflict tests in their apps' tests.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import AuditEvent, Client
+from clinic.services import EditConflict, client_update
+from treatments import services
+from treatments.models import SurgeryEpisode
+
+pytestmark = pytest.mark.django_db
+
+
+def _client_post(client: Client, **changes) -> dict:
+    data = {
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "preferred_name": client.preferred_name,
+        "date_of_birth": client.date_of_birth.isoformat(),
+        "phone": client.phone,
+        "email": client.email,
+        "address": client.address,
+        "emergency_contact_name": client.emergency_contact_name,
+        "emergency_contact_phone": client.emergency_contact_phone,
+        "gp_details": client.gp_details,
+        "version": client.version,
+    }
+    return {**data, **changes}
+
+
+def _posted_version(body: str) -> int:
+    return int(re.search(r'name="version" value="(\d+)"', body).group(1))
+
+
+def _updates() -> int:
+    return AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).count()
+
+
+# Contact details
+
+
+def test_the_edit_form_carries_the_version_it_was_loaded_at(as_receptionist, client_record):
+    Client.objects.filter(pk=client_record.pk).update(version=4)
+    response = as_receptionist.get(reverse("client_update", args=[client_record.pk]))
+    assert _posted_version(response.content.decode()) == 4
+
+
+def test_a_save_from_a_current_form_is_kept_and_moves_the_version_on(
+    as_receptionist, client_record
+):
+    url = reverse("client_update", args=[client_record.pk])
+    response = as_receptionist.post(url, _client_post(client_record, phone="01632 960001"))
+    assert response.status_code == 302
+    saved = Client.objects.get(pk=client_record.pk)
+    assert saved.phone == "01632 960001"
+    assert saved.phone_digits == "01632960001"
+    assert saved.version == client_record.version + 1
+
+
+def test_a_second_stale_save_of_contact_details_gets_a_conflict_and_keeps_its_text(
+    as_receptionist, as_therapist, client_record
+):
+    url = reverse("client_update", args=[client_record.pk])
+    loaded = _client_post(client_record)
+    first = as_therapist.post(url, {**loaded, "phone": "01632 960001", "address": "1 First St"})
+    assert first.status_code == 302
+    before = _updates()
+
+    stale = as_receptionist.post(url, {**loaded, "address": "22 Rita's Road\nBath"})
+    body = stale.content.decode()
+    assert stale.status_code == 409
+    assert "Someone else saved these contact details while you were editing" in body
+    assert "22 Rita&#x27;s Road" in body  # what this user typed is kept in the form
+    assert "01632 960001" in body and "1 First St" in body  # and what was saved is shown
+    saved = Client.objects.get(pk=client_record.pk)
+    assert (saved.phone, saved.address) == ("01632 960001", "1 First St")
+    assert _updates() == before
+
+    # Saving again, having seen the other version, replaces it on purpose.
+    again = as_receptionist.post(
+        url, {**loaded, "address": "22 Rita's Road\nBath", "version": _posted_version(body)}
+    )
+    assert again.status_code == 302
+    assert Client.objects.get(pk=client_record.pk).address == "22 Rita's Road\nBath"
+
+
+def test_a_stale_form_that_changes_nothing_saved_since_is_not_a_conflict(
+    as_receptionist, client_record
+):
+    url = reverse("client_update", args=[client_record.pk])
+    loaded = _client_post(client_record)
+    Client.objects.filter(pk=client_record.pk).update(version=9)
+    assert as_receptionist.post(url, loaded).status_code == 302
+    assert Client.objects.get(pk=client_record.pk).version == 9
+
+
+def test_a_contact_form_without_its_version_is_refused_and_writes_nothing(
+    as_receptionist, client_record
+):
+    url = reverse("client_update", args=[client_record.pk])
+    for version in ("", "abc", "0"):
+        data = _client_post(client_record, phone="01632 960001", version=version)
+        response = as_receptionist.post(url, data)
+        assert response.status_code == 400
+        assert "This form is out of date" in response.content.decode()
+    assert Client.objects.get(pk=client_record.pk).phone == client_record.phone
+
+
+def test_the_service_refuses_a_stale_version_and_writes_nothing(client_record, receptionist):
+    events = client_record.events.count()
+    with pytest.raises(EditConflict) as caught:
+        client_update(
+            request=None,
+            actor=receptionist,
+            client=client_record,
+            version=client_record.version - 1 or 99,
+            data={"phone": "01632 960001"},
+        )
+    assert caught.value.current.pk == client_record.pk
+    assert Client.objects.get(pk=client_record.pk).phone != "01632 960001"
+    assert client_record.events.count() == events
+    assert _updates() == 0
+
+
+# Surgery episodes
+
+
+@pytest.fixture
+def episode(client_record, therapist):
+    return services.surgery_create(
+        request=None,
+        actor=therapist,
+        client=client_record,
+        data={"procedure": "Left knee arthroscopy", "side": "left", "status": "planned"},
+    )
+
+
+def _episode_post(episode: SurgeryEpisode, **changes) -> dict:
+    data = {
+        "procedure": episode.procedure,
+        "side": episode.side,
+        "date": episode.date.isoformat() if episode.date else "",
+        "status": episode.status,
+        "surgeon": episode.surgeon,
+        "clearance": episode.clearance,
+        "version": episode.version,
+    }
+    return {**data, **changes}
+
+
+def test_a_surgery_save_from_a_current_form_is_kept(as_therapist, episode):
+    url = reverse("treatments:surgery_update", args=[episode.client_id, episode.pk])
+    assert _posted_version(as_therapist.get(url).content.decode()) == episode.version
+    response = as_therapist.post(url, _episode_post(episode, surgeon="Ms Okafor"))
+    assert response.status_code == 302
+    saved = SurgeryEpisode.objects.get(pk=episode.pk)
+    assert saved.surgeon == "Ms Okafor"
+    assert saved.version == episode.version + 1
+
+
+def test_a_second_stale_save_of_a_surgery_episode_gets_a_conflict_and_keeps_its_text(
+    as_therapist, as_admin, episode
+):
+    url = reverse("treatments:surgery_update", args=[episode.client_id, episode.pk])
+    loaded = _episode_post(episode)
+    assert as_admin.post(url, {**loaded, "clearance": "Cleared by Dr Obi"}).status_code == 302
+    before = _updates()
+
+    stale = as_therapist.post(url, {**loaded, "surgeon": "Theo's note: Mr Hale"})
+    body = stale.content.decode()
+    assert stale.status_code == 409
+    assert "Someone else saved this surgery episode while you were editing" in body
+    assert "Theo&#x27;s note: Mr Hale" in body
+    assert "Cleared by Dr Obi" in body
+    saved = SurgeryEpisode.objects.get(pk=episode.pk)
+    assert (saved.surgeon, saved.clearance) == ("", "Cleared by Dr Obi")
+    assert _updates() == before
+
+    again = as_therapist.post(
+        url, {**loaded, "surgeon": "Mr Hale", "version": _posted_version(body)}
+    )
+    assert again.status_code == 302
+    saved.refresh_from_db()
+    # The second save replaces the other version on purpose, after it was shown.
+    assert (saved.surgeon, saved.clearance) == ("Mr Hale", "")
+
+
+def test_a_surgery_form_without_its_version_is_refused(as_therapist, episode):
+    url = reverse("treatments:surgery_update", args=[episode.client_id, episode.pk])
+    response = as_therapist.post(url, _episode_post(episode, surgeon="Mr Hale", version=""))
+    assert response.status_code == 400
+    assert "This form is out of date" in response.content.decode()
+    assert SurgeryEpisode.objects.get(pk=episode.pk).surgeon == ""
+
+
+def test_adding_a_surgery_episode_needs_no_version(as_therapist, client_record):
+    url = reverse("treatments:surgery_create", args=[client_record.pk])
+    response = as_therapist.post(
+        url, {"procedure": "Hip replacement", "side": "right", "status": "planned"}
+    )
+    assert response.status_code == 302
+    assert SurgeryEpisode.objects.get(client=client_record).version == 1
