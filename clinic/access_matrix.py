@@ -103,6 +103,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "client_archive": post_only(admin_only(record="client")),
     "client_restore": post_only(admin_only(record="client")),
     "audit_list": {"GET": admin_only()},
+    # exports and imports (clinic admins only)
+    "client_export_fhir": {"GET": admin_only(record="client")},
     # knowledge: the library is for those who treat; clinic admins edit it in the admin.
     "knowledge:muscle_list": {"GET": clinical()},
     "knowledge:muscle_detail": {"GET": clinical(record="muscle")},

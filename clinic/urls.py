@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clinic import two_factor, views
+from clinic import export_views, two_factor, views
 from clinic.forms_auth import LoginForm
 
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
     path("clients/<int:pk>/archive/", views.client_archive_view, name="client_archive"),
     path("clients/<int:pk>/restore/", views.client_restore_view, name="client_restore"),
     path("audit/", views.audit_list, name="audit_list"),
+    path(
+        "clients/<int:pk>/export/fhir/",
+        export_views.ClientFhirExportView.as_view(),
+        name="client_export_fhir",
+    ),
     path("library/", include("knowledge.urls")),
     path("", include("treatments.urls")),
     path("", include("intake.urls")),

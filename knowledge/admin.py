@@ -245,7 +245,7 @@ class MuscleAdmin(admin.ModelAdmin):
 
 @admin.register(Zone)
 class ZoneAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "area", "view", "muscle_names"]
+    list_display = ["name", "slug", "area", "view", "snomed_code", "muscle_names"]
     list_filter = ["area", "view"]
     search_fields = ["name", "slug"]
     readonly_fields = ["slug"]

@@ -71,6 +71,20 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def snomed_fields(zone_model, item: dict) -> dict[str, str]:
+    """A zone's SNOMED CT code and term from the data files, for a model that has them.
+
+    The data migration that loads the content runs before the migration adding the columns.
+    """
+    names = {field.name for field in zone_model._meta.get_fields()}
+    if "snomed_code" not in names:
+        return {}
+    return {
+        "snomed_code": _text(item.get("snomed_code")),
+        "snomed_display": _text(item.get("snomed_display")),
+    }
+
+
 @transaction.atomic
 def load_knowledge(apps=global_apps, data_dir: Path = DATA_DIR) -> dict[str, int]:
     data = read_data(data_dir)
@@ -112,6 +126,7 @@ def load_knowledge(apps=global_apps, data_dir: Path = DATA_DIR) -> dict[str, int
                 "view": item["view"],
                 "description": _text(item.get("description")),
                 "position": position,
+                **snomed_fields(Zone, item),
             },
         )
     factors = {}

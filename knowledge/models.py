@@ -4,7 +4,7 @@ Content is loaded from the reviewed files in knowledge/data/ and edited by clini
 Django admin. Slugs are stable identifiers shared with the intake, the JSON format and the tests.
 """
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -125,6 +125,19 @@ class Zone(models.Model):
     )
     description = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # The matching SNOMED CT body structure, for exports (FHIR bodySite). Empty where no code
+    # was checked to match the zone: a wrong code is worse than none.
+    snomed_code = models.CharField(
+        "SNOMED CT code",
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^[1-9][0-9]{5,17}$", "A SNOMED CT code is 6 to 18 digits.")],
+        help_text="The body structure concept id, e.g. 53840002 for the calf. Leave empty "
+        "when unsure.",
+    )
+    snomed_display = models.CharField(
+        "SNOMED CT term", max_length=200, blank=True, help_text="The concept's preferred term."
+    )
 
     class Meta:
         ordering = ["position", "slug"]
