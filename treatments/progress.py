@@ -85,7 +85,7 @@ def build(client: Client) -> Progress:
     past = [s for s in sessions if s.starts_at <= timezone.now()]
     measures = list(
         OutcomeMeasure.objects.filter(client=client)
-        .select_related("zone", "session")
+        .select_related("zone")
         .order_by("measured_on", "id")
     )
     pain_reports = list(
