@@ -103,6 +103,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "client_archive": post_only(admin_only(record="client")),
     "client_restore": post_only(admin_only(record="client")),
     "audit_list": {"GET": admin_only()},
+    # A client's whole record, for the client (their right of access): clinic admins.
+    "client_access_request": post_only(admin_only(record="client")),
     # exports and imports (clinic admins only)
     "client_export_fhir": {"GET": admin_only(record="client")},
     # knowledge: the library is for those who treat; clinic admins edit it in the admin.
@@ -132,6 +134,11 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "treatments:surgery_note_create": post_only(clinical(record="episode")),
     "treatments:measure_create": {"GET": clinical(record="client")},
     "treatments:progress": {"GET": clinical(record="client")},
+    # Printable documents and referral letters: clinical, like the records they print.
+    "treatments:session_print": {"GET": clinical(record="session")},
+    "treatments:progress_report": {"GET": clinical(record="client")},
+    "treatments:letter_create": {"GET": clinical(record="client")},
+    "treatments:letter_detail": {"GET": clinical(record="letter")},
     # intake: every role enters intakes and sees alerts; suggestions and review are clinical.
     "intake:start": post_only(staff(record="client")),
     "intake:import": {"GET": staff(record="client")},
@@ -146,6 +153,7 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "intake:suggestions_refresh": post_only(clinical(record="intake")),
     "intake:amend": post_only(clinical(record="intake")),
     "intake:export": {"GET": staff(record="intake")},
+    "intake:summary_print": {"GET": clinical(record="intake")},
     # The client's own online form: the token is the key, no login.
     "intake:online_done": {"GET": everyone(PUBLIC)},
     "intake:online": {"GET": everyone(PUBLIC)},

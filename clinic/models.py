@@ -128,7 +128,10 @@ class Client(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        permissions = [("archive_client", "Can archive and restore clients")]
+        permissions = [
+            ("archive_client", "Can archive and restore clients"),
+            ("give_client_record", "Can give a client their whole record (access request)"),
+        ]
         indexes = [
             GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="client_last_trgm"),
             GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="client_first_trgm"),
@@ -223,6 +226,7 @@ class AuditAction(models.TextChoices):
     SUBMIT = "submit", "Submitted"
     SIGN = "sign", "Signed"
     EXPORT = "export", "Exported"
+    ACCESS_REQUEST = "access-request", "Record given to the client"
     DENIED = "denied", "Access denied"
 
 

@@ -70,6 +70,8 @@ _TREATMENTS_CLINICAL = [
     "treatments.add_surgerynote",
     "treatments.view_outcomemeasure",
     "treatments.add_outcomemeasure",
+    "treatments.view_referralletter",
+    "treatments.add_referralletter",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_TREATMENTS_CLINICAL,
         "clinic.archive_client",
         "clinic.view_auditevent",
+        "clinic.give_client_record",
         *_KNOWLEDGE_EDIT,
     ],
 }

@@ -225,6 +225,17 @@ if HTTPS:
 EMAIL_BACKEND = env_str("KNOTWORK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("KNOTWORK_FROM_EMAIL", "knotwork@localhost")
 
+# The letterhead of printed documents and letters. The defaults come from the clinic's own page
+# (shared/reference/clinic-page.txt), which names its service but gives no address or phone:
+# set those for a real clinic; an empty line is left off the letterhead.
+CLINIC_NAME = env_str("KNOTWORK_CLINIC_NAME", "Remedial Massage Clinic")
+CLINIC_TAGLINE = env_str(
+    "KNOTWORK_CLINIC_TAGLINE", "Remedial massage for leg, knee, ankle and foot pain"
+)
+CLINIC_ADDRESS = env_str("KNOTWORK_CLINIC_ADDRESS", "")
+CLINIC_PHONE = env_str("KNOTWORK_CLINIC_PHONE", "")
+CLINIC_EMAIL = env_str("KNOTWORK_CLINIC_EMAIL", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

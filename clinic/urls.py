@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clinic import export_views, two_factor, views
+from clinic import access_request, export_views, two_factor, views
 from clinic.forms_auth import LoginForm
 
 urlpatterns = [
@@ -25,6 +25,11 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
     path("clients/<int:pk>/archive/", views.client_archive_view, name="client_archive"),
     path("clients/<int:pk>/restore/", views.client_restore_view, name="client_restore"),
+    path(
+        "clients/<int:pk>/access-request/",
+        access_request.client_access_request,
+        name="client_access_request",
+    ),
     path("audit/", views.audit_list, name="audit_list"),
     path(
         "clients/<int:pk>/export/fhir/",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import documents, views
 
 app_name = "intake"
 
@@ -25,6 +25,7 @@ urlpatterns = [
         name="suggestions_refresh",
     ),
     path("intakes/<int:pk>/amendments/", views.amendment_add_view, name="amend"),
+    path("intakes/<int:pk>/summary/", documents.intake_summary, name="summary_print"),
     path("intakes/<int:pk>/intake.json", views.intake_export, name="export"),
     # The client's online form: the token is the only key, so these pages need no login.
     path("i/done/", views.online_done, name="online_done"),

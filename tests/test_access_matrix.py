@@ -182,6 +182,13 @@ def _client_with_records(theo, *, last_name, complaint, note, goals, procedure, 
         measured_on=timezone.localdate(),
         session=sessions[0],
     )
+    letter = services.referral_letter_create(
+        request=None,
+        actor=theo,
+        client=client,
+        data={"recipient_kind": "surgeon", "recipient_name": "Dr Ng", "reason": surgery_note},
+        surgery_episode=episode,
+    )
     return {
         "client": client,
         "intake": intake,
@@ -189,6 +196,7 @@ def _client_with_records(theo, *, last_name, complaint, note, goals, procedure, 
         "signed_session": signed,
         "plan": plan,
         "episode": episode,
+        "letter": letter,
     }
 
 
@@ -384,6 +392,8 @@ CLIENT_SCOPED = {
     "treatments:surgery_detail": ("GET", "episode"),
     "treatments:surgery_update": ("GET", "episode"),
     "treatments:surgery_note_create": ("POST", "episode"),
+    "treatments:session_print": ("GET", "session"),
+    "treatments:letter_detail": ("GET", "letter"),
 }
 
 

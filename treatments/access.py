@@ -12,7 +12,7 @@ from django.http import Http404
 from clinic import roles
 from clinic.access import get_client_for_user
 from clinic.models import Client
-from treatments.models import Session, SurgeryEpisode, TreatmentPlan
+from treatments.models import ReferralLetter, Session, SurgeryEpisode, TreatmentPlan
 
 CLINICAL = "treatments.view_clinical_notes"
 
@@ -84,3 +84,17 @@ def bookable_therapists():
         .distinct()
         .order_by("first_name", "last_name", "id")
     )
+
+
+def get_letter_for_user(user, client_pk, pk):
+    """A referral letter of this client (404 for another client's), for those who may read it."""
+    require(user, "treatments.view_referralletter")
+    client = get_client_for_user(user, client_pk)
+    try:
+        letter = ReferralLetter.objects.select_related("author", "surgery_episode").get(
+            pk=_int(pk), client=client
+        )
+    except ReferralLetter.DoesNotExist:
+        raise Http404("No such letter") from None
+    letter.client = client
+    return letter

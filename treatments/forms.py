@@ -16,6 +16,8 @@ from treatments.models import (
     Addendum,
     FindingState,
     Pressure,
+    RecipientKind,
+    ReferralLetter,
     Side,
     SurgeryEpisode,
     SurgeryNote,
@@ -461,3 +463,50 @@ class LefsForm(_MeasureForm):
 
 
 MEASURE_FORMS = {"nprs": NprsForm, "psfs": PsfsForm, "lefs": LefsForm}
+
+
+class ReferralLetterForm(forms.ModelForm):
+    """A letter to a GP, surgeon or other professional; `episodes` are the client's surgeries."""
+
+    class Meta:
+        model = ReferralLetter
+        fields = [
+            "recipient_kind",
+            "recipient_name",
+            "recipient_address",
+            "surgery_episode",
+            "reason",
+            "findings",
+        ]
+        widgets = {
+            "recipient_kind": forms.RadioSelect,
+            "recipient_address": forms.Textarea(attrs={"rows": 3}),
+            "reason": forms.Textarea(attrs={"rows": 4}),
+            "findings": forms.Textarea(attrs={"rows": 14}),
+        }
+        labels = {"recipient_kind": "Who is the letter to?"}
+        help_texts = {
+            "recipient_name": "For example “Dr A. Patel”.",
+            "surgery_episode": "For a letter before or after an operation.",
+            "findings": "Filled in from the record: read it through and change what you need.",
+        }
+        error_messages = {
+            "recipient_kind": {"required": "Choose who the letter is to."},
+            "recipient_name": {"required": "Enter the name of the person the letter is to."},
+            "reason": {"required": "Say why you are writing: the reason for the referral."},
+        }
+
+    def __init__(self, *args, episodes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient_kind"].choices = RecipientKind.choices
+        field = self.fields["surgery_episode"]
+        field.queryset = episodes if episodes is not None else SurgeryEpisode.objects.none()
+        field.empty_label = "Not about a surgery"
+        field.label_from_instance = lambda e: (
+            f"{e.title}, {e.date:%d %b %Y}" if e.date else f"{e.title}, date not set"
+        )
+        field.error_messages["invalid_choice"] = "Choose one of this client's surgeries."
+
+    def _post_clean(self):
+        # The service validates the model, with the client and author it sets.
+        pass

@@ -727,3 +727,83 @@ class OutcomeMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.measured_on:%d %b %Y}: {self.score}"
+
+
+class RecipientKind(models.TextChoices):
+    GP = "gp", "GP or family doctor"
+    SURGEON = "surgeon", "Surgeon"
+    OTHER = "other", "Other health professional"
+
+
+LETTER_TEXT_MAX = 8000
+
+
+class LetterSentError(Exception):
+    """A saved referral letter was about to be changed."""
+
+
+@tracked
+class ReferralLetter(models.Model):
+    """A letter sent to a GP, a surgeon or another professional: the clinic's copy.
+
+    What was sent stays as it was sent: a database trigger refuses any UPDATE or DELETE, and a
+    correction is a new letter. The findings are prefilled from the record and edited by the
+    therapist before saving.
+    """
+
+    Kind = RecipientKind
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="referral_letters")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipient_kind = models.CharField("to a", max_length=8, choices=RecipientKind.choices)
+    recipient_name = models.CharField("recipient's name", max_length=200)
+    recipient_address = models.TextField("practice and address", max_length=500, blank=True)
+    surgery_episode = models.ForeignKey(
+        SurgeryEpisode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referral_letters",
+        verbose_name="about the surgery",
+    )
+    reason = models.TextField("reason for referral", max_length=2000)
+    findings = models.TextField("findings and summary", max_length=LETTER_TEXT_MAX, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["client", "-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="letter_client_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient_kind__in=RecipientKind.values), name="letter_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(recipient_name=""), name="letter_recipient_required"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="letter_reason_required"),
+        ]
+        triggers = [
+            # A letter sent is a letter sent: a correction is a new letter.
+            pgtrigger.Protect(
+                name="letter_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Letter to {self.recipient_name}, {timezone.localtime(self.created_at):%d %b %Y}"
+
+    def save(self, *args, **kwargs):
+        # The app's side of the append-only trigger, with a message a person can act on.
+        if not self._state.adding:
+            raise LetterSentError("A saved letter cannot be changed: write a new letter instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("treatments:letter_detail", args=[self.client_id, self.pk])
+
+    @property
+    def surgery_phase(self) -> str:
+        """Where the letter sits relative to its surgery: "pre-op, 12 days before"."""
+        if self.surgery_episode_id is None:
+            return ""
+        return surgery_phase(self.surgery_episode.date, timezone.localtime(self.created_at).date())

@@ -24,6 +24,7 @@ from treatments.models import (
     OutcomeMeasure,
     PlanMuscle,
     PlanStatus,
+    ReferralLetter,
     Session,
     SessionStatus,
     SurgeryEpisode,
@@ -642,3 +643,42 @@ def measure_record(
             detail={"kind": kind},
         )
     return measure
+
+
+# Referral letters
+
+LETTER_FIELDS = ("recipient_kind", "recipient_name", "recipient_address", "reason", "findings")
+
+
+def referral_letter_create(
+    *,
+    request: HttpRequest | None,
+    actor,
+    client: Client,
+    data: dict[str, Any],
+    surgery_episode: SurgeryEpisode | None = None,
+) -> ReferralLetter:
+    """Keep the clinic's copy of a letter. It is never changed afterwards: a correction is a
+    new letter."""
+    if client.is_archived:
+        raise ValidationError("An archived client's record cannot be changed.")
+    if surgery_episode is not None and surgery_episode.client_id != client.pk:
+        raise ValidationError({"surgery_episode": "That surgery is not this client's."})
+    letter = ReferralLetter(client=client, author=actor, surgery_episode=surgery_episode)
+    for name in LETTER_FIELDS:
+        setattr(letter, name, (data.get(name) or "").strip())
+    letter.full_clean()
+    with transaction.atomic():
+        letter.save()
+        audit_record(
+            request=request,
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            client=client,
+            obj=letter,
+            detail={
+                "recipient_kind": letter.recipient_kind,
+                "episode": surgery_episode.pk if surgery_episode else None,
+            },
+        )
+    return letter

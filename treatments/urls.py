@@ -1,6 +1,6 @@
 from django.urls import path
 
-from treatments import views
+from treatments import documents, views
 
 app_name = "treatments"
 
@@ -30,4 +30,9 @@ urlpatterns = [
     ),
     path(_client + "measures/<slug:kind>/new/", views.measure_create, name="measure_create"),
     path(_client + "progress/", views.progress, name="progress"),
+    # Printable documents (static/css/print.css gives the A4 pages).
+    path(_session + "print/", documents.session_note_document, name="session_print"),
+    path(_client + "progress/report/", documents.progress_report, name="progress_report"),
+    path(_client + "letters/new/", documents.letter_create, name="letter_create"),
+    path(_client + "letters/<int:pk>/", documents.letter_detail, name="letter_detail"),
 ]
