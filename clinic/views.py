@@ -19,7 +19,9 @@ from django.views.generic import TemplateView
 from clinic.access import RoleRequiredMixin, get_client_for_user
 from clinic.audit import audit_record
 from clinic.forms import ClientForm, ClientSearchForm
+from clinic.markup import client_rows
 from clinic.models import AuditEvent, Client
+from clinic.paging import counted_page
 from clinic.roles import role_of
 from clinic.services import (
     CLIENT_FIELDS,
@@ -31,6 +33,16 @@ from clinic.services import (
 )
 
 CLIENTS_PER_PAGE = 50
+# What a row of the client list shows (clinic.markup.client_rows): nothing else is read.
+LIST_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "archived_at",
+)
 AUDIT_EVENTS_PER_PAGE = 50
 
 
@@ -80,11 +92,12 @@ def client_list(request):
             "clinic.archive_client"
         )
     clients = clients if show_archived else clients.active()
-    clients = clients.search(query)
-    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    clients = clients.search(query).only(*LIST_FIELDS)
+    page = counted_page(clients, request.GET.get("page"), CLIENTS_PER_PAGE)
     context = {
         "form": form if form.is_bound else ClientSearchForm(),
         "page": page,
+        "rows": client_rows(page.object_list),
         "query": query,
         "show_archived": show_archived,
     }
