@@ -103,10 +103,14 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "client_archive": post_only(admin_only(record="client")),
     "client_restore": post_only(admin_only(record="client")),
     "audit_list": {"GET": admin_only()},
-    # A client's whole record, for the client (their right of access): clinic admins.
-    "client_access_request": post_only(admin_only(record="client")),
     # exports and imports (clinic admins only)
     "client_export_fhir": {"GET": admin_only(record="client")},
+    "exports": {"GET": admin_only()},
+    "export_clients_csv": {"GET": admin_only()},
+    "export_sessions_csv": {"GET": admin_only()},
+    "client_import": {"GET": admin_only()},
+    # A client's whole record, for the client (their right of access): clinic admins.
+    "client_access_request": post_only(admin_only(record="client")),
     # knowledge: the library is for those who treat; clinic admins edit it in the admin.
     "knowledge:muscle_list": {"GET": clinical()},
     "knowledge:muscle_detail": {"GET": clinical(record="muscle")},

@@ -134,6 +134,23 @@ def likely_duplicates(
     return matches
 
 
+def clients_import(*, request: HttpRequest | None, actor, rows: list[dict]) -> list[Client]:
+    """Register every client of an import, or none: one transaction for the whole file.
+
+    `rows` are the cleaned data of a validated import (clinic.csv_io.validate_import). Each
+    client gets its own audit event, and the import one more with the count.
+    """
+    with transaction.atomic():
+        clients = [client_create(request=request, actor=actor, data=data) for data in rows]
+        audit_record(
+            request=request,
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            detail={"import": "csv", "clients": len(clients)},
+        )
+    return clients
+
+
 # Staff
 
 

@@ -36,6 +36,12 @@ urlpatterns = [
         export_views.ClientFhirExportView.as_view(),
         name="client_export_fhir",
     ),
+    path("exports/", export_views.ExportsView.as_view(), name="exports"),
+    path("exports/clients.csv", export_views.ClientsCsvView.as_view(), name="export_clients_csv"),
+    path(
+        "exports/sessions.csv", export_views.SessionsCsvView.as_view(), name="export_sessions_csv"
+    ),
+    path("exports/import/", export_views.ClientImportView.as_view(), name="client_import"),
     path("library/", include("knowledge.urls")),
     path("", include("treatments.urls")),
     path("", include("intake.urls")),

@@ -1,0 +1,91 @@
+"""Forms of the exports page: the sessions date range, the client import upload and confirm."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from clinic.csv_io import IMPORT_MAX_BYTES, ImportFileError, decode_upload
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# The longest range one download covers: about ten years of sessions.
+MAX_RANGE_DAYS = 3700
+
+
+class SessionRangeForm(forms.Form):
+    date_from = forms.DateField(
+        label="From",
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the first day.",
+            "invalid": "Enter the first day as a date, for example 01/03/2026.",
+        },
+    )
+    date_to = forms.DateField(
+        label="To",
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the last day.",
+            "invalid": "Enter the last day as a date, for example 31/03/2026.",
+        },
+    )
+
+    @classmethod
+    def last_month(cls) -> "SessionRangeForm":
+        today = timezone.localdate()
+        return cls(initial={"date_from": today - timedelta(days=30), "date_to": today})
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", "The last day cannot be before the first day.")
+            elif (end - start).days > MAX_RANGE_DAYS:
+                self.add_error("date_to", "Choose at most ten years at a time.")
+        return cleaned
+
+
+class ClientImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file of clients",
+        help_text="UTF-8 CSV, at most 2 MB. The first line names the columns.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={
+            "required": "Choose a CSV file to upload.",
+            "empty": "The file is empty.",
+        },
+    )
+
+    def clean_file(self) -> str:
+        """The file's text, once it is known to be a small UTF-8 .csv file."""
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(
+                "Upload a .csv file. In your spreadsheet, use Save as, then CSV UTF-8."
+            )
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 2 MB. "
+                "Split it into smaller files."
+            )
+        try:
+            return decode_upload(upload.read(IMPORT_MAX_BYTES + 1))
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class ClientImportConfirmForm(forms.Form):
+    """The checked file's text, posted back to be checked again and written."""
+
+    csv_text = forms.CharField(
+        widget=forms.HiddenInput,
+        strip=False,
+        max_length=IMPORT_MAX_BYTES,
+        error_messages={
+            "required": "The file was lost; upload it again.",
+            "max_length": "The file is over 2 MB; split it into smaller files.",
+        },
+    )
