@@ -704,12 +704,22 @@ class IntakeImportForm(forms.Form):
     )
 
     MAX_UPLOAD = 200_000
+    # What browsers and mail programs call a .json file; the content is checked as JSON anyway.
+    UPLOAD_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream")
 
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("json_file")
         text = cleaned.get("json_text", "")
         if upload:
+            content_type = (upload.content_type or "").split(";")[0].strip().lower()
+            if not upload.name.lower().endswith(".json") or (
+                content_type and content_type not in self.UPLOAD_TYPES
+            ):
+                self.add_error(
+                    "json_file", "Choose a .json file: an intake exported from Knotwork as JSON."
+                )
+                return cleaned
             if upload.size > self.MAX_UPLOAD:
                 self.add_error("json_file", "That file is too large for an intake (over 200 KB).")
                 return cleaned
@@ -717,6 +727,9 @@ class IntakeImportForm(forms.Form):
                 text = upload.read().decode("utf-8")
             except UnicodeDecodeError:
                 self.add_error("json_file", "That file is not a UTF-8 text file; save it as JSON.")
+                return cleaned
+            if "\x00" in text:
+                self.add_error("json_file", "That file holds binary data, not JSON text.")
                 return cleaned
         if not text.strip() and not self.errors:
             self.add_error("json_text", "Paste the intake JSON, or choose a file to upload.")
