@@ -12,25 +12,21 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 MAX_RANGE_DAYS = 3700
 
 
+def _day_field(label: str, which: str, example: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": f"Enter the {which} day.",
+            "invalid": f"Enter the {which} day as a date, for example {example}.",
+        },
+    )
+
+
 class SessionRangeForm(forms.Form):
-    date_from = forms.DateField(
-        label="From",
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the first day.",
-            "invalid": "Enter the first day as a date, for example 01/03/2026.",
-        },
-    )
-    date_to = forms.DateField(
-        label="To",
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the last day.",
-            "invalid": "Enter the last day as a date, for example 31/03/2026.",
-        },
-    )
+    date_from = _day_field("From", "first", "01/03/2026")
+    date_to = _day_field("To", "last", "31/03/2026")
 
     @classmethod
     def last_month(cls) -> "SessionRangeForm":

@@ -51,14 +51,15 @@ NPRS_CODING = {
     "code": "72514-3",
     "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
 }
-# Checked: SNOMED CT 22253000 "Pain (finding)"; laterality qualifiers 7771000 Left,
-# 24028007 Right, 51440002 Bilateral.
+# Checked: SNOMED CT 22253000 "Pain (finding)"; laterality qualifiers 7771000 Left and
+# 24028007 Right. "Both" sides is left as text: for a midline zone (the sacrum) "bilateral"
+# would say more than the client did.
 PAIN_CODING = {"system": SNOMED, "code": "22253000", "display": "Pain"}
 LATERALITY = {
     "left": {"system": SNOMED, "code": "7771000", "display": "Left"},
     "right": {"system": SNOMED, "code": "24028007", "display": "Right"},
-    "both": {"system": SNOMED, "code": "51440002", "display": "Bilateral"},
 }
+BODY_SITE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/bodySite"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -233,6 +234,29 @@ class _Builder:
         codings.append({"system": ZONE_SYSTEM, "code": zone.slug, "display": zone.name})
         text = zone.name if side in ("", "both") else f"{zone.name}, {side}"
         return {"coding": codings, "text": text}
+
+    def body_site(self, report) -> dict:
+        """A pain report's site; a left or right side also as a BodyStructure whose
+        `locationQualifier` holds the SNOMED CT laterality (R4 has no laterality on a
+        CodeableConcept), linked through the core `bodySite` extension."""
+        site = self.zone_concept(report.zone, report.side)
+        if report.side not in ("left", "right"):
+            return site
+        structure = self.add(
+            "pain-site",
+            report.pk,
+            {
+                "resourceType": "BodyStructure",
+                "active": True,
+                "location": self.zone_concept(report.zone),
+                "locationQualifier": [
+                    {"coding": [LATERALITY[report.side]], "text": report.get_side_display()}
+                ],
+                "description": site["text"],
+                "patient": self.patient_ref,
+            },
+        )
+        return site | {"extension": [{"url": BODY_SITE_EXTENSION, "valueReference": structure}]}
 
     # Intake
 
@@ -563,7 +587,8 @@ class _Builder:
                 details.append(report.get_pattern_display().lower())
             if report.worse_labels:
                 details.append(f"worse {report.worse_labels}")
-            self.add(
+            site = self.body_site(report)
+            complaint = self.add(
                 "pain-report",
                 report.pk,
                 {
@@ -575,11 +600,8 @@ class _Builder:
                     "category": [
                         _concept(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")
                     ],
-                    "code": {
-                        "coding": [PAIN_CODING],
-                        "text": f"Pain: {self.zone_concept(report.zone, report.side)['text']}",
-                    },
-                    "bodySite": [self.zone_concept(report.zone, report.side)],
+                    "code": {"coding": [PAIN_CODING], "text": f"Pain: {site['text']}"},
+                    "bodySite": [site],
                     "subject": self.patient_ref,
                     "onsetDateTime": onset,
                     "onsetString": None if onset else intake.onset_duration,
@@ -587,6 +609,24 @@ class _Builder:
                     "asserter": self.patient_ref,
                     "evidence": [{"detail": [response]}],
                     "note": [{"text": "; ".join(details)}],
+                },
+            )
+            # The intensity the client gave for this place, as a pain score of its own.
+            self.add(
+                "pain-report-score",
+                report.pk,
+                {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "category": [_concept(OBSERVATION_CATEGORY, "survey", "Survey")],
+                    "code": {"coding": [NPRS_CODING], "text": f"Pain at intake: {site['text']}"},
+                    "subject": self.patient_ref,
+                    "effectiveDateTime": recorded,
+                    "performer": [self.patient_ref],
+                    "valueInteger": report.intensity,
+                    "bodySite": site,
+                    "derivedFrom": [response],
+                    "focus": [complaint],
                 },
             )
         for alert in intake.alerts.all():

@@ -163,6 +163,25 @@ def test_intake_answers_and_complaints_are_exported(db):
     assert {"system": "http://snomed.info/sct", "code": "53840002"}.items() <= calf["bodySite"][0][
         "coding"
     ][0].items()
+    # The side is a SNOMED CT laterality on a BodyStructure the Condition points to.
+    (link,) = calf["bodySite"][0]["extension"]
+    assert link["url"] == "http://hl7.org/fhir/StructureDefinition/bodySite"
+    structure = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["fullUrl"] == link["valueReference"]["reference"]
+    )
+    assert structure["resourceType"] == "BodyStructure"
+    assert structure["locationQualifier"][0]["coding"][0]["code"] == "7771000"
+    scores = {
+        o["code"]["text"]: o["valueInteger"]
+        for o in resources(bundle, "Observation")
+        if o["code"]["coding"] == [NPRS_CODING]
+    }
+    assert scores == {
+        "Pain at intake: Calf, left": 7,
+        "Pain at intake: Front of the knee (kneecap), right": 3,
+    }
     knee = next(c for c in conditions if "knee" in c["code"]["text"].lower())
     assert all(
         coding["system"] != "http://snomed.info/sct" for coding in knee["bodySite"][0]["coding"]
