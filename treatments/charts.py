@@ -93,10 +93,12 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
     for index in range(ticks + 1):
         day = first + timedelta(days=round(span * index / ticks))
         tx = x(day)
+        # The last date ends at its tick: centred, it would run out of the drawing.
+        anchor = "end" if index == ticks else "middle"
         out.append(
             f'<line x1="{tx}" y1="{top + plot_h}" x2="{tx}" y2="{top + plot_h + 4}" '
             f'stroke="#495057"/>'
-            f'<text x="{tx}" y="{top + plot_h + 17}" text-anchor="middle" fill="#495057">'
+            f'<text x="{tx}" y="{top + plot_h + 17}" text-anchor="{anchor}" fill="#495057">'
             f"{day.day} {day:%b}</text>"
         )
     out.append(

@@ -92,7 +92,7 @@ def session_note_context(session: Session) -> dict:
         findings=list(session.findings.all()),
         treatments=list(session.treatments.all()),
         addenda=list(session.addenda.all()),
-        measures=list(session.outcome_measures.all()),
+        measures=[(m, MEASURES[MeasureKind(m.kind)].unit) for m in session.outcome_measures.all()],
         extra_meta=[
             ("Session", f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}\u2013{end:%H:%M}"),
             ("Therapist", _person(session.therapist)),
@@ -171,7 +171,7 @@ def letter_findings(client: Client, episode: SurgeryEpisode | None = None) -> st
     )
     if intake is not None:
         when = timezone.localtime(intake.submitted_at or intake.created_at)
-        complaint = " ".join(intake.main_complaint.split())
+        complaint = " ".join(intake.main_complaint.split()).rstrip(".")
         parts.append(f"Presenting complaint ({when:%-d %B %Y}): {complaint or 'not given'}.")
         pain = "; ".join(f"{p.place} {p.intensity}/10" for p in intake.pain_reports.all())
         if pain:
@@ -189,7 +189,7 @@ def letter_findings(client: Client, episode: SurgeryEpisode | None = None) -> st
             f"to {last:%-d %B %Y}."
         )
     if data.summary:
-        parts.append("Progress: " + "; ".join(data.summary) + ".")
+        parts.append("Progress:\n" + "\n".join(f"- {line}." for line in data.summary))
     active = [
         label
         for label, cells in ((r.label, [c for c in r.cells if c]) for r in data.finding_rows)
