@@ -7,9 +7,10 @@ for (stable across exports), and every reference points at an entry of the same 
 What goes in: the Patient; the therapists who saw them (Practitioner); the intake questionnaire
 and one QuestionnaireResponse per submitted intake; a Condition per pain report and per red-flag
 alert; an Encounter per session (cancelled and missed sessions as cancelled, without notes); the
-signed notes' SOAP text (DocumentReference); pain before and after a session and the outcome
-measures (Observation); the treatment given (Procedure). Drafts and unsigned notes are not sent:
-they are not yet part of the record.
+signed notes' SOAP text and their addenda, and intake amendments (DocumentReference); pain
+scores (the intake's per place, before and after a session), trigger-point findings and the
+outcome measures (Observation); the treatment given (Procedure); a pain report's side as a
+BodyStructure. Drafts and unsigned notes are not sent: they are not yet part of the record.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ MEASURE_SYSTEM = f"{KNOTWORK}/CodeSystem/outcome-measure"
 LEFS_ITEM_SYSTEM = f"{KNOTWORK}/CodeSystem/lefs-item"
 TECHNIQUE_SYSTEM = f"{KNOTWORK}/CodeSystem/technique"
 MUSCLE_SYSTEM = f"{KNOTWORK}/CodeSystem/muscle"
+FINDING_SYSTEM = f"{KNOTWORK}/CodeSystem/finding"
+FINDING_STATE_SYSTEM = f"{KNOTWORK}/CodeSystem/trigger-point-state"
 QUESTIONNAIRE_URL = f"{KNOTWORK}/Questionnaire/intake"
 
 SNOMED = "http://snomed.info/sct"
@@ -629,6 +632,20 @@ class _Builder:
                     "focus": [complaint],
                 },
             )
+        for amendment in intake.amendments.all():
+            self.add(
+                "amendment",
+                amendment.pk,
+                _document(
+                    patient=self.patient_ref,
+                    author=self.practitioner(amendment.author),
+                    when=amendment.created_at,
+                    kind="Amendment to an intake",
+                    title="Amendment to the intake",
+                    text=amendment.text,
+                    context={"related": [response]},
+                ),
+            )
         for alert in intake.alerts.all():
             self.add(
                 "intake-alert",
@@ -684,6 +701,7 @@ class _Builder:
                     "valueInteger": value,
                 },
             )
+        self.findings(session, encounter, performer)
         period = {"start": instant(session.starts_at), "end": instant(session.ends_at)}
         for treatment in session.treatments.all():
             site = []
@@ -742,11 +760,12 @@ class _Builder:
             session.pk,
             _document(
                 patient=self.patient_ref,
-                encounter=encounter,
                 author=performer,
                 when=session.signed_at,
+                kind="Session note (SOAP)",
                 title=f"Session note, {timezone.localtime(session.starts_at):%d %b %Y}",
                 text="\n\n".join(f"{head}:\n{body}" for head, body in sections if body),
+                context={"encounter": [encounter]},
             ),
         )
         for addendum in session.addenda.all():
@@ -755,13 +774,68 @@ class _Builder:
                 addendum.pk,
                 _document(
                     patient=self.patient_ref,
-                    encounter=encounter,
                     author=self.practitioner(addendum.author),
                     when=addendum.created_at,
+                    kind="Addendum to a session note",
                     title=f"Addendum: {addendum.reason}",
                     text=addendum.text,
+                    context={"encounter": [encounter]},
                 )
                 | {"relatesTo": [{"code": "appends", "target": note}]},
+            )
+
+    def findings(self, session, encounter: dict, performer: dict) -> None:
+        """Trigger points the therapist found: muscle, side, state, tenderness."""
+        for finding in session.findings.all():
+            place = finding.place
+            components = [
+                {
+                    "code": {"text": "Tenderness (0 none to 3 jump sign)"},
+                    "valueInteger": finding.tenderness,
+                }
+                if finding.tenderness is not None
+                else None,
+                {
+                    "code": {"text": "Referred pain reproduced"},
+                    "valueBoolean": finding.referral_reproduced,
+                },
+            ]
+            self.add(
+                "finding",
+                finding.pk,
+                {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "category": [_concept(OBSERVATION_CATEGORY, "exam", "Exam")],
+                    "code": {
+                        "coding": [
+                            {
+                                "system": FINDING_SYSTEM,
+                                "code": "trigger-point",
+                                "display": "Myofascial trigger point",
+                            }
+                        ],
+                        "text": f"Trigger point: {place}",
+                    },
+                    "subject": self.patient_ref,
+                    "encounter": encounter,
+                    "effectiveDateTime": instant(session.starts_at),
+                    "performer": [performer],
+                    "valueCodeableConcept": _concept(
+                        FINDING_STATE_SYSTEM, finding.state, finding.get_state_display()
+                    ),
+                    "bodySite": {
+                        "coding": [
+                            {
+                                "system": MUSCLE_SYSTEM,
+                                "code": finding.muscle.slug,
+                                "display": finding.muscle.name,
+                            }
+                        ],
+                        "text": place,
+                    },
+                    "component": [c for c in components if c],
+                },
             )
 
     def measure(self, measure) -> None:
@@ -839,13 +913,13 @@ def _concept(system: str, code: str, display: str) -> dict:
     return {"coding": [{"system": system, "code": code, "display": display}]}
 
 
-def _document(*, patient, encounter, author, when, title: str, text: str) -> dict:
-    """A signed note as a DocumentReference holding its plain text."""
+def _document(*, patient, author, when, kind: str, title: str, text: str, context: dict) -> dict:
+    """A signed note or an amendment as a DocumentReference holding its plain text."""
     return {
         "resourceType": "DocumentReference",
         "status": "current",
         "docStatus": "final",
-        "type": {"text": "Session note (SOAP)"},
+        "type": {"text": kind},
         "subject": patient,
         "date": instant(when),
         "author": [author],
@@ -862,7 +936,7 @@ def _document(*, patient, encounter, author, when, title: str, text: str) -> dic
                 }
             }
         ],
-        "context": {"encounter": [encounter]},
+        "context": context,
     }
 
 
