@@ -4,6 +4,7 @@ Content is loaded from the reviewed files in knowledge/data/ and edited by clini
 Django admin. Slugs are stable identifiers shared with the intake, the JSON format and the tests.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -152,6 +153,14 @@ class Zone(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("knowledge:zone_detail", args=[self.slug])
+
+    def clean(self):
+        if self.snomed_code and not self.snomed_display:
+            raise ValidationError(
+                {"snomed_display": "Give the term of the SNOMED CT code, as the browser shows it."}
+            )
+        if self.snomed_display and not self.snomed_code:
+            raise ValidationError({"snomed_code": "Give the code of this SNOMED CT term."})
 
 
 @tracked

@@ -353,3 +353,36 @@ def test_the_client_page_links_the_download_for_clinic_admins_only(as_admin, as_
 
     assert url in as_admin.get(f"/clients/{client.pk}/").content.decode()
     assert url not in as_therapist.get(f"/clients/{client.pk}/").content.decode()
+
+
+# The SNOMED CT codes of the body-map zones
+
+
+def test_checked_zones_carry_their_snomed_code_and_the_others_none(db):
+    from knowledge.models import Zone
+
+    codes = dict(Zone.objects.exclude(snomed_code="").values_list("slug", "snomed_code"))
+    assert codes["calf"] == "53840002"
+    assert codes["low-back"] == "37822005"
+    assert "anterior-knee" not in codes
+    assert len(codes) == 13
+
+
+@pytest.mark.parametrize(
+    ("code", "term", "field"),
+    [
+        ("53840002", "", "snomed_display"),
+        ("", "Calf", "snomed_code"),
+        ("calf", "Calf", "snomed_code"),
+    ],
+)
+def test_an_admin_cannot_save_half_a_snomed_mapping(db, code, term, field):
+    from django.core.exceptions import ValidationError
+
+    from knowledge.models import Zone
+
+    zone = Zone.objects.get(slug="medial-calf")
+    zone.snomed_code, zone.snomed_display = code, term
+    with pytest.raises(ValidationError) as error:
+        zone.full_clean()
+    assert field in error.value.message_dict
