@@ -815,6 +815,25 @@ class BodyMap(TypedDict):
     summary: list[MapSummaryItem]
 
 
+# The labels as build_map gives them, less their class (which depends on the marks): the same
+# strings on every map, so formatted once.
+_LABEL_TEXTS: dict[ViewKey, tuple[dict[str, str], ...]] = {
+    key: tuple(
+        {
+            "zone": label.zone,
+            "text": label.text,
+            "x": _fmt(label.x),
+            "y": _fmt(label.y),
+            "anchor": label.anchor,
+            "x1": _fmt(label.line[0]),
+            "y1": _fmt(label.line[1]),
+            "x2": _fmt(label.line[2]),
+            "y2": _fmt(label.line[3]),
+        }
+        for label in layout
+    )
+    for key, layout in CHART_LABEL_LAYOUT.items()
+}
 _FILL_OPACITY: dict[str, float] = {"essential": 0.9, "spillover": 0.45}
 _LEVEL_RANK: dict[str, int] = {"spillover": 1, "essential": 2, "pain": 3}
 
@@ -926,18 +945,10 @@ def build_map(
         marked = {s["zone"] for s in shapes if s["level"] or s["selected"]}
         labels: list[MapLabel] = [
             {
-                "zone": label.zone,
-                "text": label.text,
-                "x": _fmt(label.x),
-                "y": _fmt(label.y),
-                "anchor": label.anchor,
-                "x1": _fmt(label.line[0]),
-                "y1": _fmt(label.line[1]),
-                "x2": _fmt(label.line[2]),
-                "y2": _fmt(label.line[3]),
-                "classes": "bm-label bm-label--marked" if label.zone in marked else "bm-label",
+                **label,  # type: ignore[typeddict-item]
+                "classes": "bm-label bm-label--marked" if label["zone"] in marked else "bm-label",
             }
-            for label in CHART_LABEL_LAYOUT[view.key]
+            for label in _LABEL_TEXTS[view.key]
         ]
         silhouette = SILHOUETTES[view.key]
         views.append(

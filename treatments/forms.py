@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
 from clinic.forms import carry_version, version_field
 from knowledge.models import Muscle, TriggerPoint, Zone
@@ -216,6 +217,24 @@ class NoteForm(forms.Form):
     )
 
 
+class NormalChoices(BaseChoiceIterator):
+    """Flat (value, label) pairs, used as they are.
+
+    A choice field normalises a plain list each time it is set, twice (field and widget): with
+    ~200 muscles and trigger points on each of a session note's ten rows that was a millisecond
+    a row. Django takes a choice iterator as already normal.
+    """
+
+    def __init__(self, pairs):
+        self.pairs = list(pairs)
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
 class FindingForm(forms.Form):
     muscle = forms.ChoiceField(required=False)
     trigger_point = forms.ChoiceField(required=False, label="Trigger point")
@@ -228,8 +247,8 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, muscles=(), points=(), point_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["muscle"].choices = [("", "Choose a muscle"), *muscles]
-        self.fields["trigger_point"].choices = [("", "Whole muscle"), *points]
+        self.fields["muscle"].choices = NormalChoices([("", "Choose a muscle"), *muscles])
+        self.fields["trigger_point"].choices = NormalChoices([("", "Whole muscle"), *points])
         self.point_owner = point_owner or {}
 
     def clean(self):
@@ -272,7 +291,7 @@ class TreatmentForm(forms.Form):
 
     def __init__(self, *args, muscles=(), points=(), point_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["muscle"].choices = [("", "Any / general"), *muscles]
+        self.fields["muscle"].choices = NormalChoices([("", "Any / general"), *muscles])
 
     def clean(self):
         cleaned = super().clean()

@@ -79,7 +79,6 @@ def build(client: Client) -> Progress:
     sessions = list(
         Session.objects.filter(client=client)
         .exclude(status=SessionStatus.CANCELLED)
-        .select_related("therapist")
         .order_by("starts_at", "id")
     )
     past = [s for s in sessions if s.starts_at <= timezone.now()]

@@ -8,47 +8,27 @@ template's autoescaping did, and dates are formatted with the template's own `da
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.urls import reverse
-from django.utils.dateformat import format as date_format
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic.markup import date_formatter, url_maker
 from treatments.models import Finding, Session
 
-# A pk no session has, replaced by each session's own in one reversed URL.
-_PK_PLACEHOLDER = "918273645546372819"
 
-
-def session_url_maker(client_id: int) -> Callable[[int], str]:
-    """A function giving a session's URL (as `Session.get_absolute_url`) without a reverse()
-    for every session: the URL is reversed once with a placeholder pk."""
-    pattern = reverse("treatments:session_detail", args=[client_id, int(_PK_PLACEHOLDER)])
-    head, _, tail = pattern.rpartition(_PK_PLACEHOLDER)
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-def _dates(fmt: str) -> Callable:
-    """`|date:fmt`, remembered per value: many rows share a day."""
-    seen: dict = {}
-
-    def formatted(value) -> str:
-        if value not in seen:
-            seen[value] = escape(date_format(value, fmt))
-        return seen[value]
-
-    return formatted
+def _session_url(client_id: int):
+    return url_maker("treatments:session_detail", client_id)
 
 
 def findings_grid(columns: list[Session], rows: Iterable, client_id: int) -> SafeString:
     """The `<thead>` and `<tbody>` of the trigger-point grid: a column per session with
     findings, a row per muscle, point and side (`progress.FindingRow`)."""
-    url = session_url_maker(client_id)
-    day = _dates("j M")
+    url = _session_url(client_id)
+    day = date_formatter("j M")
     head = "".join(
-        f'<th scope="col" class="rotate"><a href="{url(s.pk)}">{day(s.local_start)}</a></th>'
+        f'<th scope="col" class="rotate"><a href="{url(s.pk)}">{day(s.local_start.date())}</a></th>'
         for s in columns
     )
     parts = [f'<thead><tr><th scope="col">Muscle, point, side</th>{head}</tr></thead>\n<tbody>']
@@ -78,7 +58,7 @@ def _cell(finding: Finding | None, cells: dict[tuple, str]) -> str:
 
 def pain_zone_rows(table: list[dict]) -> SafeString:
     """The rows of the pain-per-zone table: zone (on its first row), date, pain."""
-    day = _dates("j M Y")
+    day = date_formatter("j M Y")
     parts = []
     for row in table:
         label = escape(row["label"])
@@ -92,11 +72,11 @@ def pain_zone_rows(table: list[dict]) -> SafeString:
 
 def session_pain_rows(sessions: list[Session], client_id: int) -> SafeString:
     """The rows of the pain before/after table, each session's date a link to it."""
-    url = session_url_maker(client_id)
-    day = _dates("j M Y")
+    url = _session_url(client_id)
+    day = date_formatter("j M Y")
     return mark_safe(  # noqa: S308 (values escaped below)
         "".join(
-            f'<tr><td><a href="{url(s.pk)}">{day(s.local_start)}</a></td>'
+            f'<tr><td><a href="{url(s.pk)}">{day(s.local_start.date())}</a></td>'
             f"<td>{_or_dash(s.pain_before)}</td><td>{_or_dash(s.pain_after)}</td></tr>"
             for s in sessions
         )
@@ -109,7 +89,7 @@ def _or_dash(value) -> str:
 
 def measure_rows(rows: list[tuple], unit: str = "") -> SafeString:
     """The rows of a measure table: date, score (with `unit`), change from the first."""
-    day = _dates("j M Y")
+    day = date_formatter("j M Y")
     parts = []
     for measure, change in rows:
         if change:
