@@ -107,7 +107,7 @@ def record_files(client: Client, *, given_by: str) -> list[RecordFile]:
 
 def record_zip(client: Client, *, given_by: str) -> tuple[bytes, list[RecordFile]]:
     files = record_files(client, given_by=given_by)
-    context = document_context(client=client, files=files, given_by=given_by)
+    context = document_context(client=client, files=files, given_by=given_by, printed_by=given_by)
     index = render_standalone("documents/access_request_index.html", context)
     readme = render_to_string("documents/access_request_readme.txt", context)
     buffer = io.BytesIO()

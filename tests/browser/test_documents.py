@@ -2,6 +2,7 @@
 print media, saved as PDF and screenshotted into var/screenshots/ for a person to look at."""
 
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -191,3 +192,29 @@ def test_a_therapist_writes_a_letter_to_the_gp_from_the_client_page(
     page.emulate_media(media="screen")
     page.goto(f"{live_server.url}{heel.get_absolute_url()}")
     expect(page.locator("#client-letters li")).to_have_count(2)
+
+
+def test_a_clinic_admin_gives_a_client_their_record_that_opens_offline(
+    live_server, page, login, screenshot, demo_record, tmp_path
+):
+    heel = demo_record["heel"]
+    login(page, "admin", demo.DEMO_PASSWORD)
+    page.goto(f"{live_server.url}{heel.get_absolute_url()}")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the client's whole record").click()
+    archive = tmp_path / "record.zip"
+    download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as files:
+        files.extractall(tmp_path / "record")
+        names = files.namelist()
+    assert "record.fhir.json" in names and len(names) > 10
+    # Opened from the disk with the network cut off: everything it shows is in the file.
+    page.context.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
+    page.goto((tmp_path / "record" / "index.html").as_uri())
+    expect(page.get_by_role("heading", name="Your record")).to_be_visible()
+    screenshot(page, "documents-access-request-index")
+    note = next(n for n in sorted(names) if n.startswith("session-note-"))
+    page.get_by_role("link", name=note).click()
+    expect(page.locator(".letterhead")).to_have_css("border-bottom-style", "solid")
+    page.emulate_media(media="print")
+    screenshot(page, "documents-access-request-session-note")
