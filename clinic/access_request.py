@@ -80,7 +80,8 @@ def record_files(client: Client, *, given_by: str) -> list[RecordFile]:
     files.append(
         RecordFile(
             "progress-report.html",
-            "Progress report: charts, outcome measures and trigger points over time",
+            "Progress report: charts, outcome measures, trigger points over time, treatment "
+            "plans and surgery notes",
             render_standalone(
                 documents.PROGRESS_REPORT,
                 {**documents.progress_report_context(client), **extra},

@@ -32,11 +32,13 @@ from treatments.models import (
     FindingState,
     MeasureKind,
     OutcomeMeasure,
+    PlanMuscle,
     RecipientKind,
     ReferralLetter,
     Session,
     SessionStatus,
     SurgeryEpisode,
+    SurgeryNote,
     surgery_phase,
 )
 from treatments.progress import build as build_progress
@@ -115,7 +117,17 @@ def session_note_document(request, client_pk, pk):
 
 
 def progress_report_context(client: Client) -> dict:
+    """The progress charts and measures, with the plans and the surgery notes: with the intake
+    summaries and session notes, the whole treatment record."""
     data = build_progress(client)
+    prefetch_related_objects(
+        data.plans,
+        Prefetch("plan_muscles", PlanMuscle.objects.select_related("muscle").order_by("id")),
+    )
+    prefetch_related_objects(
+        data.episodes,
+        Prefetch("notes", SurgeryNote.objects.select_related("author", "episode")),
+    )
     shown = [item for item in data.charts if item["chart"].has_data]
     rendered = [
         {**item, "svg": charts.render_with_id(item["chart"], f"report-{item['id']}")}

@@ -390,3 +390,38 @@ def test_surgery_page_offers_a_letter_to_the_surgeon(as_therapist, episode):
     body = as_therapist.get(episode.get_absolute_url()).content.decode()
     url = reverse("treatments:letter_create", args=[episode.client_id])
     assert f"{url}?episode={episode.pk}" in body
+
+
+def test_progress_report_holds_the_plans_and_the_surgery_notes(
+    as_therapist, therapist, client_record, episode
+):
+    services.plan_create(
+        request=None,
+        actor=therapist,
+        client=client_record,
+        data={"goals": "Kneel in the garden again"},
+        muscles=[Muscle.objects.get(slug="soleus")],
+    )
+    services.surgery_note_add(
+        request=None,
+        actor=therapist,
+        episode=episode,
+        noted_on=timezone.localdate(),
+        text="No deep pressure behind the knee before the operation.",
+    )
+    body = as_therapist.get(
+        reverse("treatments:progress_report", args=[client_record.pk])
+    ).content.decode()
+    assert "Kneel in the garden again" in body and "Target muscles: Soleus." in body
+    assert "No deep pressure behind the knee before the operation." in body
+    assert "pre-op, 12 days before" in body
+
+
+def test_intake_summary_lists_the_suggestions_kept_at_review(as_therapist, client_record):
+    from intake.suggestions import intake_suggestions_store
+
+    intake = submitted_intake(client=client_record, pain={"plantar-heel:left": 7})
+    ranked = intake_suggestions_store(request=None, actor=None, intake=intake)
+    body = as_therapist.get(reverse("intake:summary_print", args=[intake.pk])).content.decode()
+    assert "Suggested trigger points at review" in body
+    assert ranked[0]["name"] in body
