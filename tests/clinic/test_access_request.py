@@ -83,6 +83,7 @@ def open_zip(response) -> zipfile.ZipFile:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="client-record-')
+    assert "no-store" in response["Cache-Control"]
     return zipfile.ZipFile(io.BytesIO(response.content))
 
 
@@ -153,6 +154,12 @@ def test_only_clinic_admins_may_give_a_client_their_record(persona, record):
     assert response.status_code == 403
     assert COMPLAINT not in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ACCESS_REQUEST).exists()
+
+
+def test_the_client_page_offers_the_download_to_clinic_admins_only(as_admin, as_therapist, record):
+    url = url_for(record["client"])
+    assert f'action="{url}"' in as_admin.get(record["client"].get_absolute_url()).content.decode()
+    assert url not in as_therapist.get(record["client"].get_absolute_url()).content.decode()
 
 
 def test_anonymous_is_sent_to_log_in(anonymous, record):
