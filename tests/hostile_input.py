@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Model
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
 from clinic.models import AuditEvent
@@ -50,6 +50,11 @@ TEXT = st.one_of(
     # Around the length limits (100, 200, 300, 2000, 4000, 8000 characters).
     st.sampled_from([99, 100, 101, 200, 201, 300, 301, 2001, 4001, 8001]).map(lambda n: "é" * n),
 )
+# Text a form should accept: printable characters, markup and template syntax included.
+FREE_TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=60),
+    st.sampled_from(NASTY_TEXT[5:14]),
+)
 NUMBER = st.one_of(
     st.integers(-(10**12), 10**12).map(str),
     st.integers(-3, 300).map(str),
@@ -70,9 +75,11 @@ ANYTHING = st.one_of(TEXT, NUMBER, DATE_TEXT, TIME_TEXT)
 
 
 def field_values(**valid) -> st.SearchStrategy[dict[str, str]]:
-    """A post with each named field either a plausible value, anything at all, or missing."""
-    optional = {name: st.one_of(strategy, strategy, ANYTHING) for name, strategy in valid.items()}
-    return st.fixed_dictionaries({}, optional=optional)
+    """A post: either every field with its plausible value, or each field plausible, anything
+    at all, or missing. Half the examples are then near the valid path, which a post built of
+    independent choices would rarely reach."""
+    mixed = {name: st.one_of(strategy, strategy, ANYTHING) for name, strategy in valid.items()}
+    return st.one_of(st.fixed_dictionaries(valid), st.fixed_dictionaries({}, optional=mixed))
 
 
 def words(text: str) -> str:
@@ -93,6 +100,14 @@ def rolled_back():
             raise _Rollback
     except _Rollback:
         pass
+
+
+def posted(http, url: str, data: dict):
+    """POST `data`; the answer's status is counted in hypothesis's statistics, which show
+    whether the examples reached both the saved and the refused branches."""
+    response = http.post(url, data)
+    event(f"HTTP {response.status_code}")
+    return response
 
 
 def row_counts(*models: type[Model]) -> dict[str, int]:

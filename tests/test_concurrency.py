@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clinic.models import AuditEvent, Client
 from clinic.services import EditConflict, client_update
+from tests.factories import SessionFactory
 from treatments import services
 from treatments.models import SurgeryEpisode
 
@@ -205,3 +206,15 @@ def test_adding_a_surgery_episode_needs_no_version(as_therapist, client_record):
     )
     assert response.status_code == 302
     assert SurgeryEpisode.objects.get(client=client_record).version == 1
+
+
+def test_a_stale_version_of_a_note_nobody_saved_yet_is_a_conflict_not_an_error(
+    as_therapist, client_record, therapist
+):
+    session = SessionFactory(client=client_record, therapist=therapist)
+    url = reverse("treatments:session_note", args=[client_record.pk, session.pk])
+    data = {"version": session.version + 5, "subjective": "Mine", "f-TOTAL_FORMS": "0",
+            "f-INITIAL_FORMS": "0", "t-TOTAL_FORMS": "0", "t-INITIAL_FORMS": "0"}  # fmt: skip
+    response = as_therapist.post(url, data)
+    assert response.status_code == 409
+    assert "The note changed after this form was opened." in response.content.decode()

@@ -72,6 +72,12 @@ def _add_errors(form, error: ValidationError, default_field=None) -> None:
         form.add_error(default_field, error)
 
 
+def _posted(request):
+    """The form data of a POST, even an empty one (`request.POST or None` would leave a form
+    posted empty unbound: refused without a word)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
@@ -193,7 +199,7 @@ def session_book(request):
         initial["therapist"] = request.GET.get("therapist")
     elif request.user.has_perm("treatments.sign_session"):
         initial["therapist"] = request.user.pk
-    form = BookingForm(request.POST or None, initial=initial)
+    form = BookingForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -230,7 +236,7 @@ def session_move(request, client_pk, pk):
         return redirect(_schedule_url(session))
     start = session.local_start
     form = BookingForm(
-        request.POST or None,
+        _posted(request),
         initial={
             "date": start.date(),
             "start_time": start.time(),
@@ -272,7 +278,7 @@ def _schedule_url(session: Session) -> str:
 @permission_required("treatments.change_session", raise_exception=True)
 def session_cancel(request, client_pk, pk):
     session = get_session_for_user(request.user, client_pk, pk)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.session_cancel(
@@ -568,7 +574,7 @@ def plan_create(request, client_pk):
     client = get_client_for_user(request.user, client_pk, for_change=True)
     today = timezone.localdate()
     form = PlanForm(
-        request.POST or None,
+        _posted(request),
         creating=True,
         initial={"start_date": today, "review_date": today + timedelta(weeks=6)},
     )
@@ -617,7 +623,7 @@ def plan_update(request, client_pk, pk):
     plan = get_plan_for_user(request.user, client_pk, pk, for_change=True)
     if request.method == "GET":
         audit_record(request=request, action=AuditEvent.Action.VIEW, client=plan.client, obj=plan)
-    form = PlanForm(request.POST or None, instance=plan)
+    form = PlanForm(_posted(request), instance=plan)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -698,7 +704,7 @@ def plan_add_muscle(request, client_pk):
 def surgery_create(request, client_pk):
     require(request.user, "treatments.add_surgeryepisode")
     client = get_client_for_user(request.user, client_pk, for_change=True)
-    form = EpisodeForm(request.POST or None, initial={"status": "planned"})
+    form = EpisodeForm(_posted(request), initial={"status": "planned"})
     if request.method == "POST" and form.is_valid():
         try:
             episode = services.surgery_create(
@@ -733,7 +739,7 @@ def surgery_update(request, client_pk, pk):
         audit_record(
             request=request, action=AuditEvent.Action.VIEW, client=episode.client, obj=episode
         )
-    form = EpisodeForm(request.POST or None, instance=episode)
+    form = EpisodeForm(_posted(request), instance=episode)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -818,7 +824,7 @@ def measure_create(request, client_pk, kind):
         if first:
             extra["activities"] = [row["activity"] for row in first.answers.get("activities", [])]
     initial = {"measured_on": session.local_start.date() if session else timezone.localdate()}
-    form = form_class(request.POST or None, initial=initial, **extra)
+    form = form_class(_posted(request), initial=initial, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             measure = services.measure_record(

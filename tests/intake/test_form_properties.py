@@ -17,6 +17,7 @@ from tests.hostile_input import (
     TEXT,
     assert_refused_with_a_message,
     field_values,
+    posted,
     rolled_back,
     row_counts,
 )
@@ -35,7 +36,7 @@ def test_an_amendment_is_added_trimmed_or_refused_with_a_message(as_therapist, i
     url = reverse("intake:amend", args=[intake.pk])
     with rolled_back():
         before = row_counts(Amendment)
-        response = as_therapist.post(url, post)
+        response = posted(as_therapist, url, post)
         if response.status_code == 302:
             amendment = Amendment.objects.get(intake=intake)
             lines = post["text"].strip().splitlines()
@@ -58,7 +59,7 @@ def test_an_online_link_is_made_for_1_to_30_days_or_refused_with_a_message(
     url = reverse("intake:link_create", args=[client_record.pk])
     with rolled_back():
         before = row_counts(OnlineIntakeLink)
-        response = as_receptionist.post(url, post)
+        response = posted(as_receptionist, url, post)
         if response.status_code == 200:
             link = OnlineIntakeLink.objects.get(client=client_record)
             days = (link.expires_at - link.created_at).days
@@ -89,7 +90,7 @@ def test_an_uploaded_intake_file_is_imported_or_refused_with_a_message(
     upload = SimpleUploadedFile(name, content, content_type=content_type or None)
     with rolled_back():
         before = row_counts(Intake)
-        response = as_receptionist.post(url, {"json_text": "", "json_file": upload})
+        response = posted(as_receptionist, url, {"json_text": "", "json_file": upload})
         if response.status_code == 302:
             assert name.lower().endswith(".json")
             assert len(content) <= 200_000
