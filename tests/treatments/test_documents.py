@@ -425,3 +425,9 @@ def test_intake_summary_lists_the_suggestions_kept_at_review(as_therapist, clien
     body = as_therapist.get(reverse("intake:summary_print", args=[intake.pk])).content.decode()
     assert "Suggested trigger points at review" in body
     assert ranked[0]["name"] in body
+
+
+@pytest.mark.parametrize("value", ["x", "\x00", "9" * 40, "-1", "' OR 1=1 --"])
+def test_a_hostile_surgery_id_in_the_letter_form_is_not_found(as_therapist, client_record, value):
+    url = reverse("treatments:letter_create", args=[client_record.pk])
+    assert as_therapist.get(url, {"episode": value}).status_code == 404
