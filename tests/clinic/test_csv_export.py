@@ -157,3 +157,18 @@ def test_the_exports_page_offers_both_downloads_and_the_import(as_admin):
     assert page.count("<h1") == 1
     # The sessions range starts at the last 30 days.
     assert f'value="{timezone.localdate().isoformat()}"' in page
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["' OR '1'='1", "x" * 5000, "ab\x00cd", "9" * 40, "-1", "2026-02-30", "<script>x</script>"],
+)
+@pytest.mark.parametrize("param", ["date_from", "date_to"])
+def test_hostile_range_values_are_refused_with_a_message(as_admin, param, value):
+    params = {"date_from": "2026-03-01", "date_to": "2026-03-31", param: value}
+
+    response = as_admin.get("/exports/sessions.csv", params)
+
+    assert response.status_code == 400
+    assert b"invalid-feedback" in response.content
+    assert b"<script>x</script>" not in response.content
