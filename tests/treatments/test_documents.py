@@ -386,10 +386,20 @@ def test_client_page_lists_letters_and_document_links_for_clinical_staff(
     assert letter.get_absolute_url() not in front_desk and "Patel" not in front_desk
 
 
-def test_surgery_page_offers_a_letter_to_the_surgeon(as_therapist, episode):
+def test_surgery_page_offers_a_letter_to_the_surgeon_and_lists_those_sent(
+    as_therapist, therapist, episode
+):
+    letter = services.referral_letter_create(
+        request=None,
+        actor=therapist,
+        client=episode.client,
+        data={"recipient_kind": "surgeon", "recipient_name": "Mr B. Okafor", "reason": "Pre-op."},
+        surgery_episode=episode,
+    )
     body = as_therapist.get(episode.get_absolute_url()).content.decode()
     url = reverse("treatments:letter_create", args=[episode.client_id])
     assert f"{url}?episode={episode.pk}" in body
+    assert letter.get_absolute_url() in body
 
 
 def test_progress_report_holds_the_plans_and_the_surgery_notes(
