@@ -192,6 +192,8 @@ def test_a_therapist_writes_a_letter_to_the_gp_from_the_client_page(
     page.emulate_media(media="screen")
     page.goto(f"{live_server.url}{heel.get_absolute_url()}")
     expect(page.locator("#client-letters li")).to_have_count(2)
+    page.locator("#documents-heading").scroll_into_view_if_needed()
+    screenshot(page, "documents-client-page-letters")
 
 
 def test_a_clinic_admin_gives_a_client_their_record_that_opens_offline(
