@@ -334,6 +334,19 @@ def test_receptionists_and_therapists_cannot_download_the_bundle(persona, reques
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
 
 
+def test_an_archived_clients_record_downloads_as_an_inactive_patient(as_admin, clinic_admin):
+    from clinic.services import client_archive
+
+    client = ClientFactory()
+    client_archive(request=None, actor=clinic_admin, client=client)
+
+    response = as_admin.get(f"/clients/{client.pk}/export/fhir/")
+
+    assert response.status_code == 200
+    (patient,) = resources(json.loads(response.content), "Patient")
+    assert patient["active"] is False
+
+
 def test_anonymous_is_sent_to_login_for_the_bundle(anonymous):
     client = ClientFactory()
 
