@@ -22,7 +22,7 @@ from django.utils.datastructures import MultiValueDict
 from clinic.models import AuditEvent, Client
 from intake.models import Amendment, Intake, IntakeFactor
 from intake.services import intake_create, intake_save_draft
-from tests.factories import SessionFactory, UserFactory, submitted_intake
+from tests.factories import SessionFactory, UserFactory, intake_answers, submitted_intake
 from treatments import services
 from treatments.models import (
     Addendum,
@@ -143,8 +143,9 @@ KINDS = {
 }
 
 
-def _store(kind):
-    """Every free-text field of one of each record, holding its payload. Returns the pages."""
+def records_with_payloads(kind: str) -> list[str]:
+    """One of each clinical record, every free-text field holding its payload; the pages
+    that show them. tests/test_backup.py round-trips the same records."""
     payload = {name: KINDS[kind](number)[0] for name, number in FIELD_NUMBERS.items()}
 
     def values(model: str) -> dict:
@@ -154,7 +155,12 @@ def _store(kind):
     receptionist = UserFactory(username="rosa", first_name="Rosa", role="Receptionist")
     client = Client.objects.create(date_of_birth="1980-01-01", **values("clinic.Client"))
 
-    intake = submitted_intake(client=client, actor=receptionist, factors=("running", "fall"))
+    intake = submitted_intake(
+        client=client,
+        actor=receptionist,
+        factors=("running", "fall"),
+        answers=intake_answers(**{"varicose-veins": "yes"}),  # an alert too
+    )
     intake_text = values("intake.Intake")
     Intake.objects.filter(pk=intake.pk).update(
         **{k: v for k, v in intake_text.items() if k not in ("other_factors", "draft")},
@@ -268,7 +274,7 @@ def _record_download(http) -> dict[str, str]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_payloads_in_every_free_text_field_come_back_escaped(as_admin, kind):
-    pages = _store(kind)
+    pages = records_with_payloads(kind)
     bodies = {}
     for url in pages:
         response = as_admin.get(url)
