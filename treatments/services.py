@@ -437,10 +437,19 @@ def session_note_save(
             if current.is_signed:
                 raise NoteSigned
             raise EditConflict(current)
-        session.findings.all().delete()
-        session.treatments.all().delete()
-        Finding.objects.bulk_create(finding_rows)
-        TreatmentGiven.objects.bulk_create(treatment_rows)
+        # Edited in place, not deleted and inserted again: the history reads as edits.
+        _edit_rows(
+            list(session.findings.all()),
+            finding_rows,
+            key=lambda f: (f.muscle_id, f.trigger_point_id, f.side),
+            fields=FINDING_FIELDS,
+        )
+        _edit_rows(
+            list(session.treatments.all()),
+            treatment_rows,
+            key=lambda t: tuple(getattr(t, name) for name in TREATMENT_FIELDS[:-1]),
+            fields=TREATMENT_FIELDS,
+        )
         audit_record(
             request=request,
             actor=actor,
@@ -456,6 +465,53 @@ def session_note_save(
     session.version = version + 1
     session.notes_updated_at, session.notes_updated_by = now, actor
     return session
+
+
+# A note's child rows: the fields a saved row is compared on (and, for findings, the first three
+# are its key, unique within a session).
+FINDING_FIELDS = (
+    "muscle_id",
+    "trigger_point_id",
+    "side",
+    "state",
+    "tenderness",
+    "referral_reproduced",
+    "position",
+)
+TREATMENT_FIELDS = ("technique", "muscle_id", "side", "pressure", "minutes", "position")
+
+
+def _edit_rows(saved: list, wanted: list, *, key, fields: tuple[str, ...]) -> None:
+    """Make a note's saved child rows (findings or treatments) read as `wanted`, in place.
+
+    A saved row with the key of a wanted row stays that row; the saved rows left over take the
+    wanted rows left over, in order; only the surplus is inserted or deleted. The change history
+    then reads as edits, and the ids of unchanged rows are kept. A wanted row left over has a
+    key no saved row has, so giving it to a saved row cannot collide with a finding's unique key.
+    """
+    free = {}
+    for row in saved:
+        free.setdefault(key(row), []).append(row)
+    pairs, unmatched = [], []
+    for row in wanted:
+        matches = free.get(key(row))
+        if matches:
+            pairs.append((matches.pop(0), row))
+        else:
+            unmatched.append(row)
+    leftover = sorted((row for rows in free.values() for row in rows), key=lambda r: r.position)
+    reused = min(len(leftover), len(unmatched))
+    pairs += zip(leftover[:reused], unmatched[:reused], strict=True)
+    if leftover[reused:]:
+        type(leftover[0]).objects.filter(pk__in=[row.pk for row in leftover[reused:]]).delete()
+    for current, row in pairs:
+        changed = [name for name in fields if getattr(current, name) != getattr(row, name)]
+        if changed:
+            for name in changed:
+                setattr(current, name, getattr(row, name))
+            current.save(update_fields=changed)
+    if unmatched[reused:]:
+        type(unmatched[0]).objects.bulk_create(unmatched[reused:])
 
 
 def session_sign(*, request: HttpRequest | None, actor, session: Session, version: int) -> Session:
