@@ -5,7 +5,7 @@ from django.apps import apps
 
 from knowledge.models import Muscle
 from treatments import services
-from treatments.models import Finding, TreatmentGiven
+from treatments.models import Finding, PlanMuscle, TreatmentGiven
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,26 @@ def test_clearing_every_finding_and_treatment_deletes_the_rows_of_an_unsigned_no
     _save(session, therapist, [_finding("soleus")], [_treatment("heat")])
     _save(session, therapist, [], [])
     assert not Finding.objects.exists() and not TreatmentGiven.objects.exists()
+
+
+def test_a_plans_kept_target_muscles_keep_their_rows(client_record, therapist):
+    plan = services.plan_create(
+        request=None,
+        actor=therapist,
+        client=client_record,
+        data={},
+        muscles=[_muscle("soleus"), _muscle("piriformis")],
+    )
+    soleus = PlanMuscle.objects.get(muscle__slug="soleus").pk
+    services.plan_update(
+        request=None,
+        actor=therapist,
+        plan=plan,
+        version=plan.version,
+        data={},
+        muscles=[_muscle("soleus"), _muscle("gastrocnemius")],
+    )
+    kept = dict(PlanMuscle.objects.values_list("muscle__slug", "id"))
+    assert kept.keys() == {"soleus", "gastrocnemius"}
+    assert kept["soleus"] == soleus
+    assert _labels("PlanMuscleEvent") == ["insert", "insert", "delete", "insert"]
