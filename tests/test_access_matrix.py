@@ -256,6 +256,19 @@ def world(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_logins(request):
+    """A login made in one test is rolled back with it: the next test logs in again."""
+    yield
+    if "world" in request.fixturenames:
+        request.getfixturevalue("world").clients.clear()
+
+
+# The mark makes pytest-django create the test database even when this file runs alone;
+# without it the walk would run against the development database.
+pytestmark = pytest.mark.django_db
+
+
 # Requests
 
 
