@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
+# A page number beyond any real list: its offset would not fit PostgreSQL's bigint.
+MAX_PAGE = 10**9
+
 
 def counted_page(queryset: QuerySet, number, per_page: int) -> Page:
     """What `Paginator(queryset, per_page).get_page(number)` gives, in one query, not two.
@@ -12,14 +15,14 @@ def counted_page(queryset: QuerySet, number, per_page: int) -> Page:
     The page's rows carry the number of all matching rows as a window count (`COUNT(*) OVER
     ()`), so the paginator needs no COUNT query of its own: on 100,000 clients each of the two
     queries of a search cost as much to plan as to run. A page number past the end, or below 1,
-    falls back to `get_page` (which counts first, then shows the last page).
+    or past any real list, falls back to `get_page` (which counts first, then shows the last page).
     """
     paginator = Paginator(queryset, per_page)
     try:
         number = int(number)
     except (TypeError, ValueError):
         number = 1  # as get_page: what is not a whole number shows the first page
-    if number < 1:
+    if not 1 <= number <= MAX_PAGE:
         return paginator.get_page(number)
     offset = (number - 1) * per_page
     rows = list(queryset.annotate(_page_total=Window(Count("*")))[offset : offset + per_page])
