@@ -146,7 +146,7 @@ def seed() -> dict[str, int]:
                 {
                     "muscle": muscles[slug],
                     "trigger_point": None,
-                    "side": "left",
+                    "side": "right",
                     "state": state,
                     "tenderness": int(tenderness),
                     "referral_reproduced": state == "active",
@@ -157,7 +157,7 @@ def seed() -> dict[str, int]:
             tom,
             data={
                 "subjective": (
-                    f"Left heel pain {PAIN_BEFORE[index]}/10 this week, worst on first steps "
+                    f"Right heel pain {PAIN_BEFORE[index]}/10 this week, worst on first steps "
                     "in the morning."
                 ),
                 "objective": "Taut bands in soleus and the foot muscles; see findings.",
@@ -176,21 +176,21 @@ def seed() -> dict[str, int]:
                 {
                     "technique": TreatmentGiven.Technique.ISCHEMIC_COMPRESSION,
                     "muscle": muscles["soleus"],
-                    "side": "left",
+                    "side": "right",
                     "pressure": "firm",
                     "minutes": 10,
                 },
                 {
                     "technique": TreatmentGiven.Technique.STRIPPING,
                     "muscle": muscles["quadratus-plantae"],
-                    "side": "left",
+                    "side": "right",
                     "pressure": "moderate",
                     "minutes": 8,
                 },
                 {
                     "technique": TreatmentGiven.Technique.STRETCH,
                     "muscle": muscles["gastrocnemius"],
-                    "side": "left",
+                    "side": "right",
                     "pressure": "",
                     "minutes": 5,
                 },
