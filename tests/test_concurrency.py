@@ -3,16 +3,19 @@
 Intake drafts, session notes and plans have their own conflict tests in their apps' tests.
 """
 
+import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import AuditEvent, Client
 from clinic.services import EditConflict, client_update
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, aware
 from treatments import services
-from treatments.models import SurgeryEpisode
+from treatments.models import Session, SurgeryEpisode
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +221,53 @@ def test_a_stale_version_of_a_note_nobody_saved_yet_is_a_conflict_not_an_error(
     response = as_therapist.post(url, data)
     assert response.status_code == 409
     assert "The note changed after this form was opened." in response.content.decode()
+
+
+# Moving a booking
+
+
+def test_a_second_stale_move_of_a_session_gets_a_conflict_and_keeps_its_choice(
+    as_receptionist, as_admin, client_record, therapist
+):
+    day = timezone.localdate() + timedelta(days=3)
+    session = SessionFactory(
+        client=client_record, therapist=therapist, starts_at=aware(day, 9), ends_at=aware(day, 10)
+    )
+    url = reverse("treatments:session_move", args=[client_record.pk, session.pk])
+    loaded = _posted_loaded_at(as_receptionist.get(url).content.decode())
+    move = {"date": day.isoformat(), "minutes": "60", "therapist": therapist.pk}
+    first = as_admin.post(url, {**move, "start_time": "11:00", "loaded_at": loaded})
+    assert first.status_code == 302
+
+    stale = as_receptionist.post(url, {**move, "start_time": "16:00", "loaded_at": loaded})
+    body = stale.content.decode()
+    assert stale.status_code == 409
+    assert "Someone else changed this booking while you were moving it" in body
+    assert "11:00" in body  # the booking as it is now
+    assert 'value="16:00"' in body  # the choice typed is kept
+    assert Session.objects.get(pk=session.pk).local_start.hour == 11
+
+    again = as_receptionist.post(
+        url, {**move, "start_time": "16:00", "loaded_at": _posted_loaded_at(body)}
+    )
+    assert again.status_code == 302
+    assert Session.objects.get(pk=session.pk).local_start.hour == 16
+
+
+def test_a_move_without_the_time_the_form_was_opened_is_a_conflict(
+    as_receptionist, client_record, therapist
+):
+    day = timezone.localdate() + timedelta(days=3)
+    session = SessionFactory(
+        client=client_record, therapist=therapist, starts_at=aware(day, 9), ends_at=aware(day, 10)
+    )
+    url = reverse("treatments:session_move", args=[client_record.pk, session.pk])
+    move = {"date": day.isoformat(), "start_time": "12:00", "minutes": "60",
+            "therapist": therapist.pk}  # fmt: skip
+    for loaded_at in ("", "yesterday", "2026-01-01T10:00:00"):
+        assert as_receptionist.post(url, {**move, "loaded_at": loaded_at}).status_code == 409
+    assert Session.objects.get(pk=session.pk).local_start.hour == 9
+
+
+def _posted_loaded_at(body: str) -> str:
+    return html.unescape(re.search(r'name="loaded_at" value="([^"]*)"', body).group(1))

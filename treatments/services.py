@@ -307,7 +307,10 @@ def session_move(
     therapist,
     starts_at: datetime,
     minutes: int,
+    loaded_at: datetime | None = None,
 ) -> Session:
+    """Move a planned session. With `loaded_at` (the session's `updated_at` when the form was
+    opened), raise EditConflict if it changed since, rather than overwrite that change."""
     _refuse_if_not_movable(session)
     ends_at = starts_at + timedelta(minutes=minutes)
     _refuse_clash(therapist=therapist, starts_at=starts_at, ends_at=ends_at, exclude_pk=session.pk)
@@ -325,9 +328,14 @@ def session_move(
     try:
         with transaction.atomic():
             # Booking columns only: a note being written at the same time is not touched.
-            Session.objects.filter(pk=session.pk, signed_at__isnull=True).update(
+            unchanged = {"updated_at": loaded_at} if loaded_at is not None else {}
+            moved = Session.objects.filter(
+                pk=session.pk, signed_at__isnull=True, status=SessionStatus.PLANNED, **unchanged
+            ).update(
                 therapist=therapist, starts_at=starts_at, ends_at=ends_at, updated_at=timezone.now()
             )
+            if not moved:
+                raise EditConflict(Session.objects.select_related("therapist").get(pk=session.pk))
             audit_record(
                 request=request,
                 actor=actor,

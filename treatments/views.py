@@ -4,7 +4,7 @@ Each view checks access through treatments.access, calls a form and a service, a
 Clinical reads write an audit event; URLs carry ids only.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -244,6 +244,9 @@ def session_move(request, client_pk, pk):
             "therapist": session.therapist_id,
         },
     )
+    # The booking as the form was opened: a move from a stale form is a conflict.
+    loaded_at = session.updated_at.isoformat()
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -254,7 +257,12 @@ def session_move(request, client_pk, pk):
                 therapist=data["therapist"],
                 starts_at=data["starts_at"],
                 minutes=data["minutes"],
+                loaded_at=_posted_time(request, "loaded_at"),
             )
+        except services.EditConflict as error:
+            # Keep the choice typed; moving again, having seen the change, replaces it.
+            conflict = error.current
+            loaded_at = conflict.updated_at.isoformat()
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -264,10 +272,18 @@ def session_move(request, client_pk, pk):
                 f"Moved {session.client.full_name} to {new:%A} {new.day} {new:%B} at {new:%H:%M}.",
             )
             return redirect(_schedule_url(session))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "treatments/session_move.html", {"session": session, "form": form}, status=status
-    )
+    status = 200 if request.method == "GET" else (409 if conflict else 400)
+    context = {"session": session, "form": form, "conflict": conflict, "loaded_at": loaded_at}
+    return render(request, "treatments/session_move.html", context, status=status)
+
+
+def _posted_time(request, name: str) -> datetime:
+    """A timestamp a form carries back; anything unreadable is a time no row has."""
+    try:
+        value = datetime.fromisoformat(request.POST.get(name, ""))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return value if value.tzinfo else datetime.min.replace(tzinfo=UTC)
 
 
 def _schedule_url(session: Session) -> str:

@@ -212,7 +212,7 @@ def test_receptionist_moves_and_cancels_a_session(as_receptionist, client_record
     response = as_receptionist.post(
         url,
         {"date": day.isoformat(), "start_time": "15:00", "minutes": "60",
-         "therapist": therapist.pk},
+         "therapist": therapist.pk, "loaded_at": session.updated_at.isoformat()},
     )  # fmt: skip
     assert response.status_code == 302
     assert Session.objects.get(pk=session.pk).local_start.hour == 15
