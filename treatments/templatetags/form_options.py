@@ -42,3 +42,64 @@ def _options(choices: tuple) -> tuple[str, dict[str, int]]:
         parts.append(part)
         length += len(part)
     return "".join(parts), offsets
+
+
+@register.simple_tag
+def row_cells(form, number: int) -> SafeString:
+    """The `<td>`s of one row of the session note's findings or treatments table.
+
+    Per field: a visually hidden label naming the row, the control (a checkbox, the minutes'
+    number input, or a select with `options`), and the field's errors. The template loop it
+    replaces looked up a dozen attributes per field through the template language.
+    """
+    cells = []
+    for field in form:
+        box = conditional_escape(field.id_for_label)
+        name = conditional_escape(field.html_name)
+        errors = field.errors
+        invalid = " is-invalid" if errors else ""
+        if getattr(field.field.widget, "input_type", None) == "checkbox":
+            checked = " checked" if field.value() else ""
+            control = (
+                '<div class="form-check"><input type="checkbox" class="form-check-input"'
+                f' name="{name}" id="{box}"{checked}></div>'
+            )
+        elif field.name == "minutes":
+            value = field.value()
+            control = (
+                f'<input class="form-control form-control-sm{invalid}" type="number" min="1"'
+                f' max="240" name="{name}" id="{box}"'
+                f' value="{"" if value is None else conditional_escape(value)}">'
+            )
+        else:
+            control = (
+                f'<select class="form-select form-select-sm{invalid}" name="{name}"'
+                f' id="{box}">{options(field)}</select>'
+            )
+        shown = "".join(
+            f'<div class="invalid-feedback d-block">{conditional_escape(error)}</div>'
+            for error in errors
+        )
+        cells.append(
+            "<td>\n"
+            f'  <label class="visually-hidden" for="{box}">{conditional_escape(field.label)}'
+            f" (row {number})</label>\n"
+            f"  {control}\n"
+            f"  {shown}\n"
+            "</td>\n"
+        )
+    return mark_safe("".join(cells))  # noqa: S308 (every value is escaped above)
+
+
+@register.simple_tag
+def therapist_options(therapists, chosen) -> SafeString:
+    """The schedule's therapist filter: an option per therapist (60 on the bench), the chosen
+    one selected, each named by full name or else username."""
+    chosen_pk = chosen.pk if chosen else None
+    return mark_safe(  # noqa: S308 (names escaped)
+        "".join(
+            f'<option value="{conditional_escape(t.pk)}"{_SELECTED if t.pk == chosen_pk else ""}>'
+            f"{conditional_escape(t.get_full_name() or t.username)}</option>"
+            for t in therapists
+        )
+    )
