@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinic.models import AuditEvent, Client, digits_only
+from tests.conftest import totp_code, totp_device
 from tests.hostile_input import (
     DATE_TEXT,
     FORM_PROPERTIES,
@@ -155,3 +156,35 @@ def test_the_login_form_refuses_any_wrong_input_and_keeps_its_lockout(receptioni
         else:
             assert right.status_code == 302
             assert http.session["_auth_user_id"] == str(receptionist.pk)
+
+
+@FORM_PROPERTIES
+@given(
+    params=field_values(
+        client=st.one_of(st.sampled_from(["Lopez", "1", "99999999999999999999"]), TEXT),
+        staff=st.one_of(st.integers(-1, 10**6).map(str), TEXT),
+        action=st.sampled_from(["", "view", "update", "delete", "export"]),
+        date_from=st.one_of(DATE_TEXT, st.just("")),
+        date_to=st.one_of(DATE_TEXT, st.just("")),
+        page=st.one_of(st.sampled_from(["1", "2", "last", "0"]), TEXT),
+    )
+)
+def test_the_audit_screen_answers_any_filter_with_results_or_a_message(as_admin, params):
+    response = as_admin.get(reverse("audit_list"), params)
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert_refused_with_a_message(response, row_counts())
+
+
+@FORM_PROPERTIES
+@given(code=st.one_of(TEXT, st.integers(0, 999_999).map(lambda n: f"{n:06d}")))
+def test_a_wrong_two_factor_code_is_refused_with_a_message_and_never_verifies(clinic_admin, code):
+    device = totp_device(clinic_admin)
+    if code == totp_code(device):
+        return  # the one right code: not what this property is about
+    http = HttpClient()
+    http.force_login(clinic_admin)
+    response = posted(http, reverse("two_factor_verify"), {"code": code})
+    assert response.status_code == 400
+    assert_refused_with_a_message(response, row_counts())
+    assert "otp_device_id" not in http.session

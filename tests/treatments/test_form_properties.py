@@ -33,6 +33,7 @@ from treatments.models import (
     Finding,
     OutcomeMeasure,
     PlanMuscle,
+    ReferralLetter,
     Session,
     SurgeryEpisode,
     SurgeryNote,
@@ -412,3 +413,29 @@ def test_an_outcome_measure_is_scored_from_valid_answers_or_refused_with_a_messa
                 assert measure.score == total
         else:
             assert_refused_with_a_message(response, before, OutcomeMeasure)
+
+
+@FORM_PROPERTIES
+@given(
+    post=field_values(
+        recipient_kind=st.sampled_from(["gp", "surgeon", "other", "lawyer"]),
+        recipient_name=st.one_of(st.just("Dr A. Patel"), FREE_TEXT),
+        recipient_address=FREE_TEXT,
+        surgery_episode=st.sampled_from(["", "0", "x"]),
+        reason=FREE_TEXT,
+        findings=FREE_TEXT,
+    )
+)
+def test_a_referral_letter_is_written_from_valid_input_or_refused_with_a_message(
+    as_therapist, client_record, post
+):
+    url = reverse("treatments:letter_create", args=[client_record.pk])
+    with rolled_back():
+        before = row_counts(ReferralLetter)
+        response = posted(as_therapist, url, post)
+        if response.status_code == 302:
+            letter = ReferralLetter.objects.get(client=client_record)
+            assert letter.recipient_name == post["recipient_name"].strip()
+            assert letter.reason == post["reason"].strip()
+        else:
+            assert_refused_with_a_message(response, before, ReferralLetter)
