@@ -7,8 +7,7 @@ address. Only clinic admins reach these pages.
 import json
 
 from django.contrib import messages
-from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from clinic.access import get_client_for_user
+from clinic.access import RoleRequiredMixin, get_client_for_user
 from clinic.audit import audit_record
 from clinic.csv_io import (
     CLIENT_HEADER,
@@ -32,24 +31,19 @@ from clinic.csv_io import (
 from clinic.export_forms import ClientImportConfirmForm, ClientImportForm, SessionRangeForm
 from clinic.fhir import client_bundle
 from clinic.models import AuditEvent, Client
-from clinic.roles import CLINIC_ADMIN, role_of
 from clinic.services import clients_import
 from treatments.models import Session
 
 
-class ClinicAdminRequiredMixin(AccessMixin):
-    """Anonymous users log in; staff in any role but clinic admin get 403."""
+class ExportPermissionMixin(RoleRequiredMixin):
+    """Anonymous users log in; staff without the export permission (all but clinic admins) get
+    403."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if role_of(request.user) != CLINIC_ADMIN:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    permission_required = "clinic.export_records"
 
 
 @method_decorator(never_cache, name="dispatch")
-class ClientFhirExportView(ClinicAdminRequiredMixin, View):
+class ClientFhirExportView(ExportPermissionMixin, View):
     """The client's whole record as a FHIR R4 Bundle, downloaded as a JSON file."""
 
     def get(self, request, pk):
@@ -84,7 +78,7 @@ def _csv_response(lines, kind: str) -> StreamingHttpResponse:
 
 
 @method_decorator(never_cache, name="dispatch")
-class ExportsView(ClinicAdminRequiredMixin, TemplateView):
+class ExportsView(ExportPermissionMixin, TemplateView):
     """The clinic admin's page of downloads and the client import."""
 
     template_name = "clinic/exports/exports.html"
@@ -98,7 +92,7 @@ class ExportsView(ClinicAdminRequiredMixin, TemplateView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class ClientsCsvView(ClinicAdminRequiredMixin, View):
+class ClientsCsvView(ExportPermissionMixin, View):
     """Every client, archived ones included, streamed: memory stays flat however many."""
 
     def get(self, request):
@@ -111,7 +105,7 @@ class ClientsCsvView(ClinicAdminRequiredMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
-class SessionsCsvView(ClinicAdminRequiredMixin, View):
+class SessionsCsvView(ExportPermissionMixin, View):
     """The sessions of a date range: the booking and whether its note is signed, no notes."""
 
     def get(self, request):
@@ -142,7 +136,7 @@ class SessionsCsvView(ClinicAdminRequiredMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
-class ClientImportView(ClinicAdminRequiredMixin, TemplateView):
+class ClientImportView(ExportPermissionMixin, TemplateView):
     """Upload a CSV of clients, read the report of every row, then confirm to register all.
 
     Nothing is written until the confirm step, and then all rows or none. Between the two the

@@ -131,6 +131,7 @@ class Client(models.Model):
         permissions = [
             ("archive_client", "Can archive and restore clients"),
             ("give_client_record", "Can give a client their whole record (access request)"),
+            ("export_records", "Can export records (FHIR, CSV) and import clients from CSV"),
         ]
         indexes = [
             GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="client_last_trgm"),

@@ -93,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clinic.archive_client",
         "clinic.view_auditevent",
         "clinic.give_client_record",
+        "clinic.export_records",
         *_KNOWLEDGE_EDIT,
     ],
 }
