@@ -6,11 +6,11 @@ writes nothing; valid input is saved normalised.
 
 import pytest
 from axes.models import AccessAttempt
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinic.models import AuditEvent, Client, digits_only
@@ -120,11 +120,11 @@ def test_the_client_search_answers_any_query_and_never_lists_archived_clients_to
         assert "Archivedperson" not in response.content.decode()
 
 
-LIMIT = settings.AXES_FAILURE_LIMIT
+LIMIT = django_settings.AXES_FAILURE_LIMIT
 PASSWORD = "a-long-test-password"  # tests.factories.UserFactory's
 
 
-@FORM_PROPERTIES
+@settings(FORM_PROPERTIES, max_examples=12)  # each example is up to 8 logins
 @given(
     attempts=st.lists(
         st.fixed_dictionaries(
@@ -176,7 +176,7 @@ def test_the_audit_screen_answers_any_filter_with_results_or_a_message(as_admin,
         assert_refused_with_a_message(response, row_counts())
 
 
-@FORM_PROPERTIES
+@settings(FORM_PROPERTIES, max_examples=12)  # a login each
 @given(code=st.one_of(TEXT, st.integers(0, 999_999).map(lambda n: f"{n:06d}")))
 def test_a_wrong_two_factor_code_is_refused_with_a_message_and_never_verifies(clinic_admin, code):
     device = totp_device(clinic_admin)
