@@ -69,6 +69,7 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
         help_text="The code your authenticator app shows for Knotwork now.",
+        error_messages={"required": "Enter the 6-digit code your authenticator app shows."},
     )
 
     def __init__(self, *args, device: TOTPDevice, submit: str, **kwargs):
@@ -113,7 +114,9 @@ def verify_view(request):
         return redirect(_with_next(reverse("two_factor_setup"), request))
     if request.user.is_verified():
         return redirect(_next_url(request))
-    form = CodeForm(request.POST or None, device=device, submit="Confirm")
+    form = CodeForm(
+        request.POST if request.method == "POST" else None, device=device, submit="Confirm"
+    )
     if request.method == "POST" and form.is_valid():
         _mark_verified(request, form.device)
         return redirect(_next_url(request))
@@ -140,7 +143,11 @@ def setup_view(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by(
         "pk"
     ).first() or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
-    form = CodeForm(request.POST or None, device=device, submit="Turn on two-factor login")
+    form = CodeForm(
+        request.POST if request.method == "POST" else None,
+        device=device,
+        submit="Turn on two-factor login",
+    )
     if request.method == "POST" and form.is_valid():
         device = form.device
         device.confirmed = True

@@ -98,6 +98,16 @@ def test_a_code_that_is_not_six_digits_is_explained(clinic_admin):
     assert "Enter the 6 digits" in response.content.decode()
 
 
+@pytest.mark.parametrize("step", ["two_factor_verify", "two_factor_setup"])
+def test_a_code_form_sent_empty_asks_for_the_code(clinic_admin, step):
+    if step == "two_factor_verify":
+        totp_device(clinic_admin)
+    http = _password_login("ada")
+    response = http.post(reverse(step), {})
+    assert response.status_code == 400
+    assert "Enter the 6-digit code" in response.content.decode()
+
+
 def test_a_wrong_code_does_not_confirm_set_up(clinic_admin):
     http = _password_login("ada")
     http.get(reverse("two_factor_setup"))
