@@ -13,6 +13,7 @@ Distributions, per client: sessions follow a log-normal law (median about 7, a l
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import random
@@ -354,22 +355,28 @@ class ScaleSeeder:
 
     def run(self) -> SeedCounts:
         started = time.monotonic()
+        # Millions of small tuples and strings, none of them in a cycle: the cyclic garbage
+        # collector would walk them all again and again for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
         with self.pg.cursor() as cur:
             # Superuser only; history, lock and foreign-key triggers stay silent on this connection.
             cur.execute("SET session_replication_role = replica")
             # Index builds after the COPYs: memory to sort in, both cores.
-            cur.execute("SET maintenance_work_mem = '512MB'")
+            cur.execute("SET maintenance_work_mem = '1GB'")
             cur.execute("SET max_parallel_maintenance_workers = 2")
+            # One commit at the end: no need to wait for its WAL flush (a crash loses the seed).
+            cur.execute("SET LOCAL synchronous_commit = off")
         try:
             self._load_reference()
             self._seed_users()
             plans = self._seed_clients()
             self._place_sessions(plans)
-            intake_of = self._seed_intakes(plans)
-            plan_of = self._seed_plans(plans, intake_of)
-            self._seed_sessions(plans, plan_of)
+            self._seed_sessions(plans)
             self._reset_sequences()
         finally:
+            if collecting:
+                gc.enable()
             # After an error the rollback undoes the SET by itself.
             if self.pg.info.transaction_status != TransactionStatus.INERROR:
                 with self.pg.cursor() as cur:
@@ -570,10 +577,12 @@ class ScaleSeeder:
                 day += cadence + rng.choice((0, 0, 0, 1, -1))
                 day = max(day, plan.days[-1] // SLOTS_PER_DAY + 1)
 
-    def _seed_intakes(self, plans: list[ClientPlan]) -> dict[int, int]:
-        """About 1.5 intakes per client: one each, a second or third for the busiest clients."""
-        self.progress.set_phase("intakes")
-        rng = self.rng
+    def _intake_ids(self, plans: list[ClientPlan]) -> tuple[dict[int, int], dict[int, int]]:
+        """About 1.5 intakes per client: one each, a second or third for the busiest clients.
+
+        Returns each client's extra intakes and the id of their first (ids are handed out in
+        client order, so they are known before any intake is written).
+        """
         target = int(self.n_clients * 1.5)
         extra = {plan.client_id: 0 for plan in plans}
         busiest = sorted(plans, key=lambda p: -p.sessions)
@@ -584,13 +593,21 @@ class ScaleSeeder:
                     break
                 extra[plan.client_id] += 1
                 remaining -= 1
-        base = self._next_id("intake_intake")
-        intake_id = base
+        intake_id = self._next_id("intake_intake")
         first_intake: dict[int, int] = {}
+        for plan in plans:
+            first_intake[plan.client_id] = intake_id
+            intake_id += 1 + extra[plan.client_id]
+        return extra, first_intake
+
+    def _intake_lines(self, plans: list[ClientPlan], extra: dict[int, int], first_intake):
+        """The COPY lines of the intakes and their pain reports, factors, answers and alerts."""
+        rng = self.rng
         intakes, pains, factors, answers, alerts = [], [], [], [], []
         recent = self.days - FUTURE_DAYS - 21
         for plan in plans:
             count = 1 + extra[plan.client_id]
+            intake_id = first_intake[plan.client_id]
             if plan.sessions:
                 first_day = plan.days[0] // SLOTS_PER_DAY
                 span = plan.days[-1] // SLOTS_PER_DAY - first_day
@@ -640,8 +657,6 @@ class ScaleSeeder:
                         reviewed.isoformat() if stored else None,
                     )
                 )
-                if number == 0:
-                    first_intake[plan.client_id] = intake_id
                 if not is_draft:
                     for zone_id, _slug, side, intensity, qualities, pattern, worse in pain:
                         pains.append(
@@ -657,6 +672,10 @@ class ScaleSeeder:
                         _flag_id, slug, level, message = rng.choice(self.red_flags)
                         alerts.append(_row(intake_id, slug, level, message, False, 0))
                 intake_id += 1
+        return intakes, pains, factors, answers, alerts
+
+    def _copy_intakes(self, intakes, pains, factors, answers, alerts) -> None:
+        self.progress.set_phase("intakes")
         columns = (
             "id client_id status source main_complaint onset_duration goals medications"
             " other_factors surgery surgery_procedure surgery_side consent_name consent_at"
@@ -681,17 +700,24 @@ class ScaleSeeder:
             ("intake_id", "flag", "level", "message", "unsure", "position"),
             alerts,
         )
-        return first_intake
 
-    def _seed_plans(self, plans: list[ClientPlan], intake_of: dict[int, int]) -> dict[int, int]:
-        """One treatment plan for each client with 3 sessions or more; active when recent."""
-        self.progress.set_phase("treatment plans")
-        rng = self.rng
+    def _plan_ids(self, plans: list[ClientPlan]) -> dict[int, int]:
+        """One treatment plan for each client with 3 sessions or more, ids in client order."""
         plan_id = self._next_id("treatments_treatmentplan")
         plan_of: dict[int, int] = {}
+        for plan in plans:
+            if plan.sessions >= 3:
+                plan_of[plan.client_id] = plan_id
+                plan_id += 1
+        return plan_of
+
+    def _plan_lines(self, plans: list[ClientPlan], intake_of, plan_of) -> tuple[list, list]:
+        """The plans' COPY lines (active when recent) and their muscles."""
+        rng = self.rng
         rows, muscles = [], []
         for plan in plans:
-            if plan.sessions < 3:
+            plan_id = plan_of.get(plan.client_id)
+            if plan_id is None:
                 continue
             start_day = plan.days[0] // SLOTS_PER_DAY
             last_day = plan.days[-1] // SLOTS_PER_DAY
@@ -730,8 +756,10 @@ class ScaleSeeder:
                         therapist,
                     )
                 )
-            plan_of[plan.client_id] = plan_id
-            plan_id += 1
+        return rows, muscles
+
+    def _copy_plans(self, rows, muscles) -> None:
+        self.progress.set_phase("treatment plans")
         columns = (
             "id client_id therapist_id status goals planned_sessions frequency start_date"
             " review_date ended_on source_intake_id created_at created_by_id updated_at version"
@@ -742,16 +770,20 @@ class ScaleSeeder:
             ("plan_id", "muscle_id", "source", "source_intake_id", "added_at", "added_by_id"),
             muscles,
         )
-        return plan_of
 
-    def _seed_sessions(self, plans: list[ClientPlan], plan_of: dict[int, int]) -> None:
-        """Sessions in time order (ids follow the calendar, as in real use), then their rows.
+    def _seed_sessions(self, plans: list[ClientPlan]) -> None:
+        """Sessions in time order (ids follow the calendar, as in real use), then every other row.
 
         The hot loops build COPY lines with f-strings (every value here is free of tabs and
-        backslashes). While PostgreSQL builds the session indexes (the exclusion constraint's
-        is the slow one), this process writes the findings' lines: two cores at work.
+        backslashes). The ids of intakes and plans are handed out first, so the sessions can
+        name their plan before any plan is written. While PostgreSQL builds the session indexes
+        (the exclusion constraint's, which checks every session against the others, is the slow
+        one and cannot use a second core), this process writes the lines of the findings,
+        treatments, measures, intakes and plans: two cores at work. Then those tables' COPYs.
         """
         self.progress.set_phase("sessions")
+        extra, intake_of = self._intake_ids(plans)
+        plan_of = self._plan_ids(plans)
         rng = self.rng
         random_ = rng.random
         choice = rng.choice
@@ -761,7 +793,6 @@ class ScaleSeeder:
                 order.append((key, plan.therapist, index, number))
         order.sort()
         first_id = self._next_id("treatments_session")
-        sessions = []
         completed = []  # (session id, plan index, number, pain before, date, notes time, therapist)
         now = self.now
         recent = now - timedelta(days=4)
@@ -769,49 +800,54 @@ class ScaleSeeder:
         receptionist = self.receptionist
         therapists = self.therapists
         slots_of = self._slots
-        session_id = first_id
-        for key, therapist_index, index, number in order:
-            plan = plans[index]
-            day, slot = divmod(key, SLOTS_PER_DAY)
-            start, start_text, end_text, notes_text, signed_text, booked, on = slots_of(day)[slot]
-            therapist = therapists[therapist_index]
-            plan_id = plan_of.get(plan.client_id)
-            plan_text = null if plan_id is None else plan_id
-            if start >= now:
-                sessions.append(
-                    f"{session_id}\t{plan.client_id}\t{therapist}\t{start_text}\t{end_text}"
-                    f"\tplanned\t\t{plan_text}\t\t\t\t\t{null}\t{null}\t\t{null}\t{null}"
-                    f"\t{booked}\t{receptionist}\t{null}\t{null}\t{booked}\t1"
-                )
-            else:
-                draw = random_()
-                if draw < 0.10:
-                    status, reason = (
-                        ("cancelled", choice(_CANCEL)) if draw < 0.06 else ("no-show", "")
-                    )
-                    sessions.append(
+
+        def lines():
+            session_id = first_id
+            for key, therapist_index, index, number in order:
+                plan = plans[index]
+                day, slot = divmod(key, SLOTS_PER_DAY)
+                slot_texts = slots_of(day)[slot]
+                start, start_text, end_text, notes_text, signed_text, booked, on = slot_texts
+                therapist = therapists[therapist_index]
+                plan_id = plan_of.get(plan.client_id)
+                plan_text = null if plan_id is None else plan_id
+                if start >= now:
+                    yield (
                         f"{session_id}\t{plan.client_id}\t{therapist}\t{start_text}\t{end_text}"
-                        f"\t{status}\t{reason}\t{plan_text}\t\t\t\t\t{null}\t{null}\t\t{null}"
-                        f"\t{null}\t{booked}\t{receptionist}\t{null}\t{null}\t{booked}\t1"
+                        f"\tplanned\t\t{plan_text}\t\t\t\t\t{null}\t{null}\t\t{null}\t{null}"
+                        f"\t{booked}\t{receptionist}\t{null}\t{null}\t{booked}\t1"
                     )
                 else:
-                    share = number / max(1, plan.sessions - 1)
-                    before = max(0, min(10, int(7 - 4 * share) + int(random_() * 3) - 1))
-                    after = max(0, before - int(random_() * 4))
-                    if start < recent or random_() < 0.5:
-                        signed, signer, updated = signed_text, therapist, signed_text
+                    draw = random_()
+                    if draw < 0.10:
+                        status, reason = (
+                            ("cancelled", choice(_CANCEL)) if draw < 0.06 else ("no-show", "")
+                        )
+                        yield (
+                            f"{session_id}\t{plan.client_id}\t{therapist}\t{start_text}\t{end_text}"
+                            f"\t{status}\t{reason}\t{plan_text}\t\t\t\t\t{null}\t{null}\t\t{null}"
+                            f"\t{null}\t{booked}\t{receptionist}\t{null}\t{null}\t{booked}\t1"
+                        )
                     else:
-                        signed, signer, updated = null, null, notes_text
-                    sessions.append(
-                        f"{session_id}\t{plan.client_id}\t{therapist}\t{start_text}\t{end_text}"
-                        f"\tcompleted\t\t{plan_text}\t{choice(_SUBJECTIVE)}\t{choice(_OBJECTIVE)}"
-                        f"\t{choice(_ASSESSMENT)}\t{choice(_PLAN)}\t{before}\t{after}"
-                        f"\t{choice(_HOME_CARE)}\t{signed}\t{signer}\t{booked}\t{receptionist}"
-                        f"\t{notes_text}\t{therapist}\t{updated}\t1"
-                    )
-                    completed.append((session_id, index, number, before, on, notes_text, therapist))
-            session_id += 1
-        del order
+                        share = number / max(1, plan.sessions - 1)
+                        before = max(0, min(10, int(7 - 4 * share) + int(random_() * 3) - 1))
+                        after = max(0, before - int(random_() * 4))
+                        if start < recent or random_() < 0.5:
+                            signed, signer, updated = signed_text, therapist, signed_text
+                        else:
+                            signed, signer, updated = null, null, notes_text
+                        yield (
+                            f"{session_id}\t{plan.client_id}\t{therapist}\t{start_text}\t{end_text}"
+                            f"\tcompleted\t\t{plan_text}\t{choice(_SUBJECTIVE)}\t{choice(_OBJECTIVE)}"
+                            f"\t{choice(_ASSESSMENT)}\t{choice(_PLAN)}\t{before}\t{after}"
+                            f"\t{choice(_HOME_CARE)}\t{signed}\t{signer}\t{booked}\t{receptionist}"
+                            f"\t{notes_text}\t{therapist}\t{updated}\t1"
+                        )
+                        completed.append(
+                            (session_id, index, number, before, on, notes_text, therapist)
+                        )
+                session_id += 1
+
         columns = (
             "id client_id therapist_id starts_at ends_at status cancel_reason treatment_plan_id"
             " subjective objective assessment plan pain_before pain_after home_care signed_at"
@@ -819,9 +855,10 @@ class ScaleSeeder:
             " version"
         ).split()
         saved = self._drop_indexes("treatments_session")
-        self.counts.sessions = self._copy_lines("treatments_session", tuple(columns), sessions)
-        del sessions
-        self.progress.set_phase("indexes session, findings")
+        # The lines are made as COPY sends them: PostgreSQL parses while Python writes.
+        self.counts.sessions = self._copy_lines("treatments_session", tuple(columns), lines())
+        order.clear()
+        self.progress.set_phase("indexes session; other rows")
         failure: list[BaseException] = []
 
         def restore() -> None:
@@ -832,10 +869,19 @@ class ScaleSeeder:
 
         worker = threading.Thread(target=restore)
         worker.start()
-        findings, treatments, measures = self._session_rows(plans, completed)
-        worker.join()
+        try:
+            findings, treatments, measures = self._session_rows(plans, completed)
+            completed.clear()
+            intakes = self._intake_lines(plans, extra, intake_of)
+            plan_rows = self._plan_lines(plans, intake_of, plan_of)
+        finally:
+            worker.join()
         if failure:
             raise failure[0]
+        self._copy_intakes(*intakes)
+        del intakes
+        self._copy_plans(*plan_rows)
+        del plan_rows
         self.progress.set_phase("findings")
         self.counts.findings = self._copy(
             "treatments_finding",
