@@ -118,16 +118,41 @@ def plain_field(field: BoundField) -> SafeString:
     if field.errors or field.field.required or type(widget) not in _PLAIN_CLASSES:
         return as_crispy_field(field)
     box = conditional_escape(field.auto_id)
-    control = field.as_widget(attrs={"class": _PLAIN_CLASSES[type(widget)]})
+    control = _control(field, widget)
     label = f'<label for="{box}" class="form-label">{conditional_escape(field.label)}</label>'
     help_text = (
         f'<div id="{box}_helptext" class="form-text">{conditional_escape(field.help_text)}</div>'
         if field.help_text
         else ""
     )
-    return mark_safe(  # noqa: S308 (label and help escaped, the widget rendered by Django)
+    return mark_safe(  # noqa: S308 (label, help and the control's values escaped)
         f'<div id="div_{box}" class="mb-3">{label}{control}{help_text}</div>'
     )
 
 
 _PLAIN_CLASSES = {Textarea: "textarea form-control", Select: "select form-select"}
+
+
+def _control(field: BoundField, widget) -> str:
+    """What `field.as_widget(attrs={"class": …})` writes for a text area or a single select,
+    without its two templates: the attributes as Django builds them (widget's own, crispy's
+    class, `aria-describedby`, id), each escaped as `attrs.html` does."""
+    attrs = field.build_widget_attrs({"class": _PLAIN_CLASSES[type(widget)]}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    attrs = widget.build_attrs(widget.attrs, attrs)
+    shown = "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+    name = conditional_escape(field.html_name)
+    value = field.value()
+    if isinstance(widget, Textarea):
+        text = "" if value is None or value == "" else conditional_escape(value)
+        return f'<textarea name="{name}"{shown}>\n{text}</textarea>'
+    html, offsets = _options(tuple(field.field.choices))
+    at = offsets.get("" if value is None else str(value))
+    if at is not None:
+        html = html[:at] + _SELECTED + html[at:]
+    return f'<select name="{name}"{shown}>{html}</select>'
