@@ -35,14 +35,19 @@ def get_client_for_clinical(user, client_pk, *, perm: str = CLINICAL, for_change
     return get_client_for_user(user, client_pk, for_change=for_change)
 
 
-def get_session_for_user(user, client_pk, pk, *, clinical: bool = False) -> Session:
+def get_session_for_user(
+    user, client_pk, pk, *, clinical: bool = False, addenda: bool = True
+) -> Session:
     """A session of this client. `clinical` pages (the note) need the clinical permission and
-    load the note with its findings, treatments and addenda."""
+    load the note with its findings, treatments and addenda (not with `addenda=False`: the edit
+    form of an unsigned note, which has none)."""
     require(user, "treatments.view_session")
     if clinical:
         require(user, CLINICAL)
     client = get_client_for_user(user, client_pk)
-    sessions = Session.objects.with_note() if clinical else Session.objects.for_schedule()
+    sessions = (
+        Session.objects.with_note(addenda=addenda) if clinical else Session.objects.for_schedule()
+    )
     try:
         session = sessions.get(pk=_int(pk), client=client)
     except Session.DoesNotExist:

@@ -49,16 +49,20 @@ class SessionQuerySet(models.QuerySet):
             .order_by("starts_at")
         )
 
-    def with_note(self):
+    def with_note(self, *, addenda: bool = True):
+        """With the note's findings, treatments and (unless `addenda=False`, for the edit form
+        of an unsigned note, which has none) addenda."""
         from treatments.models import Addendum, Finding, TreatmentGiven
 
-        return self.select_related(
-            "client", "therapist", "signed_by", "notes_updated_by", "treatment_plan"
-        ).prefetch_related(
+        prefetches = [
             Prefetch("findings", Finding.objects.select_related("muscle", "trigger_point__muscle")),
             Prefetch("treatments", TreatmentGiven.objects.select_related("muscle")),
-            Prefetch("addenda", Addendum.objects.select_related("author")),
-        )
+        ]
+        if addenda:
+            prefetches.append(Prefetch("addenda", Addendum.objects.select_related("author")))
+        return self.select_related(
+            "client", "therapist", "signed_by", "notes_updated_by", "treatment_plan"
+        ).prefetch_related(*prefetches)
 
 
 class TreatmentPlanQuerySet(models.QuerySet):

@@ -427,7 +427,7 @@ def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:
 @login_required
 def session_note(request, client_pk, pk):
     require(request.user, "treatments.change_clinical_notes")
-    session = get_session_for_user(request.user, client_pk, pk, clinical=True)
+    session = get_session_for_user(request.user, client_pk, pk, clinical=True, addenda=False)
     if session.client.is_archived:
         raise PermissionDenied("An archived client's record cannot be changed.")
     if session.is_signed:
