@@ -1,5 +1,7 @@
 """Writes to clients: each validates, writes atomically and records an audit event."""
 
+import functools
+from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth.models import User
@@ -33,6 +35,33 @@ class EditConflict(Exception):
         self.current = current
 
 
+def restores_on_failure(record: str, fields: Iterable[str]):
+    """For an update service that sets the posted values on the record it was given before
+    saving: when it raises, the record shows what is saved, not what was refused: on a conflict
+    the values someone else saved meanwhile, on any other error the values it was loaded with."""
+    fields = tuple(fields)
+
+    def decorate(service):
+        @functools.wraps(service)
+        def wrapper(**kwargs):
+            obj = kwargs[record]
+            loaded = {name: getattr(obj, name) for name in fields}
+            try:
+                return service(**kwargs)
+            except EditConflict as conflict:
+                for name in fields:
+                    setattr(obj, name, getattr(conflict.current, name))
+                raise
+            except Exception:
+                for name, value in loaded.items():
+                    setattr(obj, name, value)
+                raise
+
+        return wrapper
+
+    return decorate
+
+
 def client_create(*, request: HttpRequest | None, actor, data: dict) -> Client:
     client = Client(**{name: data[name] for name in CLIENT_FIELDS if name in data})
     client.created_by = actor
@@ -46,6 +75,7 @@ def client_create(*, request: HttpRequest | None, actor, data: dict) -> Client:
     return client
 
 
+@restores_on_failure("client", (*CLIENT_FIELDS, "phone_digits"))
 def client_update(
     *, request: HttpRequest | None, actor, client: Client, version: int, data: dict
 ) -> Client:

@@ -8,6 +8,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -271,3 +273,50 @@ def test_a_move_without_the_time_the_form_was_opened_is_a_conflict(
 
 def _posted_loaded_at(body: str) -> str:
     return html.unescape(re.search(r'name="loaded_at" value="([^"]*)"', body).group(1))
+
+
+def test_a_refused_save_leaves_the_record_showing_what_is_saved(client_record, receptionist):
+    saved_phone = client_record.phone
+    with pytest.raises(ValidationError):
+        client_update(
+            request=None,
+            actor=receptionist,
+            client=client_record,
+            version=client_record.version,
+            data={"phone": "01632 960001", "email": "not-an-email"},
+        )
+    assert (client_record.phone, client_record.email) == (
+        saved_phone,
+        Client.objects.get(pk=client_record.pk).email,
+    )
+
+    Client.objects.filter(pk=client_record.pk).update(
+        phone="07700 900999", version=F("version") + 1
+    )
+    with pytest.raises(EditConflict):
+        client_update(
+            request=None,
+            actor=receptionist,
+            client=client_record,
+            version=client_record.version,
+            data={"phone": "01632 960001"},
+        )
+    assert client_record.phone == "07700 900999"  # someone else's save, not the refused one
+
+
+def test_a_stale_move_page_shows_the_booking_as_it_is_now(
+    as_receptionist, as_admin, client_record, therapist
+):
+    day = timezone.localdate() + timedelta(days=3)
+    session = SessionFactory(
+        client=client_record, therapist=therapist, starts_at=aware(day, 9), ends_at=aware(day, 10)
+    )
+    url = reverse("treatments:session_move", args=[client_record.pk, session.pk])
+    loaded = _posted_loaded_at(as_receptionist.get(url).content.decode())
+    move = {"date": day.isoformat(), "minutes": "60", "therapist": therapist.pk}
+    as_admin.post(url, {**move, "start_time": "11:00", "loaded_at": loaded})
+
+    stale = as_receptionist.post(url, {**move, "start_time": "16:00", "loaded_at": loaded})
+
+    assert stale.status_code == 409
+    assert stale.context["session"].local_start.hour == 11

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.models import AuditEvent, Client
-from clinic.services import EditConflict
+from clinic.services import EditConflict, restores_on_failure
 from knowledge.models import Muscle, Zone
 from treatments import measures
 from treatments.models import (
@@ -142,6 +142,7 @@ def plan_create(
     return plan
 
 
+@restores_on_failure("plan", (*PLAN_FIELDS, "ended_on"))
 def plan_update(
     *,
     request: HttpRequest | None,
@@ -299,6 +300,7 @@ def _refuse_if_not_movable(session: Session) -> None:
         )
 
 
+@restores_on_failure("session", ("therapist", "starts_at", "ends_at"))
 def session_move(
     *,
     request: HttpRequest | None,
@@ -608,6 +610,7 @@ def surgery_create(
     return episode
 
 
+@restores_on_failure("episode", EPISODE_FIELDS)
 def surgery_update(
     *,
     request: HttpRequest | None,
