@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -255,7 +255,7 @@ class AuditFilterForm(forms.Form):
         """Apply the filters that are valid (an invalid one is reported, not applied)."""
         data = getattr(self, "cleaned_data", {})
         query = (data.get("client") or "").strip()
-        if query.isdigit():
+        if query.isdecimal() and query.isascii():
             events = events.filter(client_id=int(query))
         elif query:
             events = events.filter(client__in=Client.objects.search(query).values("pk"))
@@ -268,7 +268,7 @@ class AuditFilterForm(forms.Form):
             events = events.filter(
                 at__gte=timezone.make_aware(datetime.combine(data["date_from"], time.min))
             )
-        if data.get("date_to"):
+        if data.get("date_to") and data["date_to"] < date.max:
             next_day = data["date_to"] + timedelta(days=1)
             events = events.filter(at__lt=timezone.make_aware(datetime.combine(next_day, time.min)))
         return events

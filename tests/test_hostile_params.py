@@ -74,6 +74,19 @@ def test_the_audit_screen_refuses_or_ignores_hostile_filters(as_admin, records):
             _assert_answered(as_admin.get(url, {param: value}), f"audit?{param}={value[:30]!r}")
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"client": "²"},  # a digit to str.isdigit, not to int()
+        {"client": "١٢"},  # Arabic-Indic digits
+        {"date_to": "9999-12-31"},  # the day after it does not exist
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+    ],
+)
+def test_the_audit_screen_answers_filters_at_the_edges(as_admin, records, params):
+    _assert_answered(as_admin.get(reverse("audit_list"), params), f"audit {params}")
+
+
 def test_an_unknown_library_filter_value_is_reported_not_applied(as_therapist):
     response = as_therapist.get(reverse("knowledge:muscle_list"), {"zone": "no-such-zone"})
     assert response.status_code == 200
