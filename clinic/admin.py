@@ -16,7 +16,7 @@ class StaffAdmin(UserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
-            staff_deactivate(actor=request.user, user=obj)
+            staff_deactivate(request=request, actor=request.user, user=obj)
 
     @admin.action(
         description="Deactivate selected staff and end their logins",
@@ -25,7 +25,7 @@ class StaffAdmin(UserAdmin):
     def deactivate_selected(self, request, queryset):
         count = 0
         for user in queryset.exclude(pk=request.user.pk):
-            staff_deactivate(actor=request.user, user=user)
+            staff_deactivate(request=request, actor=request.user, user=user)
             count += 1
         if queryset.filter(pk=request.user.pk).exists():
             messages.warning(request, "You cannot deactivate your own account.")

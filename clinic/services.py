@@ -202,10 +202,17 @@ def staff_end_sessions(*, user) -> int:
     return deleted
 
 
-def staff_deactivate(*, actor, user) -> User:
+def staff_deactivate(*, request: HttpRequest | None = None, actor, user) -> User:
     """Stop a member of staff from logging in and end the logins they have open now."""
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])
-        staff_end_sessions(user=user)
+        ended = staff_end_sessions(user=user)
+        audit_record(
+            request=request,
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=user,
+            detail={"deactivated": True, "logins_ended": ended},
+        )
     return user

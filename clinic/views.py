@@ -1,3 +1,4 @@
+import copy
 from datetime import date, datetime, time, timedelta
 
 from django import forms
@@ -127,6 +128,13 @@ class ClientUpdateView(RoleRequiredMixin, TemplateView):
 
     def get(self, request, pk):
         client = get_client_for_user(request.user, pk, for_change=True)
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.VIEW,
+            client=client,
+            obj=client,
+            detail={"form": "edit"},
+        )
         return self.render_to_response({"form": ClientForm(instance=client), "client": client})
 
     def post(self, request, pk):
@@ -148,7 +156,8 @@ class ClientUpdateView(RoleRequiredMixin, TemplateView):
             saved = error.current
             data = request.POST.copy()
             data["version"] = saved.version
-            form = ClientForm(data, instance=Client.objects.get(pk=client.pk))
+            # A copy: validating the form writes the posted values onto its instance.
+            form = ClientForm(data, instance=copy.copy(saved))
             form.is_valid()
             context = {
                 "form": form,

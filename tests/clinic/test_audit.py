@@ -324,3 +324,22 @@ def test_event_details_are_shown_as_plain_words(as_admin, therapist, client_reco
     assert "fields: phone, email" in content
     assert "findings: 2" in content
     assert "note:" not in content
+
+
+def test_opening_a_clients_edit_form_is_an_audited_read(
+    as_receptionist, receptionist, client_record
+):
+    response = as_receptionist.get(reverse("client_update", args=[client_record.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW, client=client_record)
+    assert event.actor == receptionist
+    assert event.detail == {"form": "edit"}
+
+
+def test_deactivating_staff_is_audited_with_who_did_it(clinic_admin, therapist):
+    from clinic.services import staff_deactivate
+
+    staff_deactivate(actor=clinic_admin, user=therapist)
+    event = AuditEvent.objects.get(object_type="auth.user", object_id=str(therapist.pk))
+    assert (event.actor, event.action) == (clinic_admin, AuditEvent.Action.UPDATE)
+    assert event.detail["deactivated"] is True

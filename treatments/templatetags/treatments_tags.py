@@ -60,7 +60,7 @@ def client_treatments(context, client):
     result["recent_html"] = rows.recent(
         sorted((s for s in both if s[1] < now), key=_start, reverse=True)
     )
-    result["clinical"] = user.has_perm("treatments.view_clinical_notes")
+    result["clinical"] = clinical
     if result["clinical"]:
         # The target muscles' names come aggregated with each plan (no second query).
         result["plans"] = list(
