@@ -1,5 +1,6 @@
 """Session limits and caching rules that apply to every page."""
 
+import functools
 import time
 
 from django.conf import settings
@@ -84,8 +85,8 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(settings.STATIC_URL)
-            and request.path not in self._open_paths()
             and two_factor_required(user)
+            and request.path not in _two_factor_open_paths()
         ):
             next_url = request.get_full_path() if request.method == "GET" else ""
             url = two_factor_url(user, next_url)
@@ -95,6 +96,8 @@ class TwoFactorRequiredMiddleware:
             return response
         return self.get_response(request)
 
-    @staticmethod
-    def _open_paths() -> set[str]:
-        return {reverse("two_factor_verify"), reverse("two_factor_setup"), reverse("logout")}
+
+@functools.cache
+def _two_factor_open_paths() -> frozenset[str]:
+    """What a user who still owes the two-factor code may reach (reversed once a process)."""
+    return frozenset((reverse("two_factor_verify"), reverse("two_factor_setup"), reverse("logout")))

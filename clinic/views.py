@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
@@ -311,7 +310,7 @@ def audit_list(request):
         detail={"screen": "audit", "filters": sorted(used)},
     )
     events = form.filter(AuditEvent.objects.select_related("actor", "client"))
-    page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = counted_page(events, request.GET.get("page"), AUDIT_EVENTS_PER_PAGE)
     for event in page.object_list:
         event.detail_items = [
             (key, ", ".join(map(str, value)) if isinstance(value, list | tuple) else value)
