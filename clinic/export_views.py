@@ -84,11 +84,14 @@ class ExportsView(ExportPermissionMixin, TemplateView):
     template_name = "clinic/exports/exports.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["range_form"] = SessionRangeForm.last_month()
-        context["import_form"] = ClientImportForm()
-        context["client_count"] = Client.objects.count()
-        return context
+        return {**super().get_context_data(**kwargs), **_exports_context()}
+
+
+def _exports_context(range_form: SessionRangeForm | None = None) -> dict:
+    return {
+        "range_form": range_form or SessionRangeForm.last_month(),
+        "client_count": Client.objects.count(),
+    }
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -112,12 +115,9 @@ class SessionsCsvView(ExportPermissionMixin, View):
         # Without a range, the last 30 days (the range the exports page offers).
         form = SessionRangeForm(request.GET or SessionRangeForm.last_month().initial)
         if not form.is_valid():
-            context = {
-                "range_form": form,
-                "import_form": ClientImportForm(),
-                "client_count": Client.objects.count(),
-            }
-            return render(request, "clinic/exports/exports.html", context, status=400)
+            return render(
+                request, "clinic/exports/exports.html", _exports_context(form), status=400
+            )
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         audit_record(
             request=request,
@@ -165,7 +165,6 @@ class ClientImportView(ExportPermissionMixin, TemplateView):
             return self.render_to_response({"form": form}, status=400)
         context = {
             "report": report,
-            "confirm_form": ClientImportConfirmForm(initial={"csv_text": text}),
             "csv_text": text,
             "form": ClientImportForm(),
             "message": message,

@@ -312,8 +312,9 @@ def intake_review(request, pk):
 @require_GET
 def suggestion_map(request, pk, index):
     """One suggestion's referral pattern over the client's pain (an htmx fragment)."""
-    intake = get_intake_for_user(request.user, pk, for_review=True)
-    full = Intake.objects.with_details().get(pk=intake.pk)
+    full = get_intake_for_user(
+        request.user, pk, for_review=True, queryset=Intake.objects.with_details()
+    )
     context = suggestion_map_context(full, index)
     if context is None:
         raise Http404("No such suggestion")
