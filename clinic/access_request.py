@@ -44,20 +44,21 @@ def _day(value) -> str:
 
 def record_files(client: Client, *, given_by: str) -> list[RecordFile]:
     """The files of the client's record, FHIR first, then the documents in date order."""
-    files = [
-        RecordFile(
-            FHIR_FILE,
-            "Your record in FHIR R4 JSON, the format health systems exchange records in",
-            json.dumps(client_bundle(client), indent=2, ensure_ascii=False),
-        )
-    ]
-    extra = {"printed_by": given_by}
-    intakes = (
+    # Read once, for the FHIR record and the intake summaries both.
+    intakes = list(
         Intake.objects.with_details()
         .filter(client=client)
         .submitted()
         .order_by("submitted_at", "id")
     )
+    files = [
+        RecordFile(
+            FHIR_FILE,
+            "Your record in FHIR R4 JSON, the format health systems exchange records in",
+            json.dumps(client_bundle(client, intakes=intakes), indent=2, ensure_ascii=False),
+        )
+    ]
+    extra = {"printed_by": given_by}
     for intake in intakes:
         context = {**intake_documents.intake_summary_context(intake), **extra}
         files.append(

@@ -940,22 +940,25 @@ def _document(*, patient, author, when, kind: str, title: str, text: str, contex
     }
 
 
-def client_bundle(client: Client) -> dict:
+def client_bundle(client: Client, *, intakes: list | None = None) -> dict:
     """The client's record as a FHIR R4 Bundle of type `collection`, as a JSON-ready dict.
 
     Reads a fixed number of queries whatever the number of intakes, sessions and measures.
+    `intakes`, when the caller has them already: the client's submitted intakes, oldest first,
+    loaded `with_details()`.
     """
     from intake.models import Intake
     from treatments.models import OutcomeMeasure, Session
 
     builder = _Builder(client)
     builder.patient()
-    intakes = list(
-        Intake.objects.filter(client=client)
-        .submitted()
-        .with_details()
-        .order_by("submitted_at", "id")
-    )
+    if intakes is None:
+        intakes = list(
+            Intake.objects.filter(client=client)
+            .submitted()
+            .with_details()
+            .order_by("submitted_at", "id")
+        )
     if intakes:
         builder.questionnaire()
         builder.intake_ids = {intake.pk for intake in intakes}
