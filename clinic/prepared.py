@@ -24,7 +24,9 @@ What decides the SQL's shape rather than a value is part of the cache key: `True
 and `None` (a `None` becomes `IS NULL`), and the length of a tuple (`__in` takes one parameter
 an element). Integers, strings, dates and datetimes are parameters. A string reaching the SQL
 inside a LIKE pattern (`__contains`, `__icontains`, `__startswith`…) is put back escaped as the
-ORM would. A value the ORM turns into something else (a date compared with a datetime column,
+ORM would. An integer outside PostgreSQL's bigint gives no rows, as it matches no id (the ORM
+does the same for `=` and `IN`; do not compare such a number with `<` or `>`). A value the ORM
+turns into something else (a date compared with a datetime column,
 a number used as a slice) cannot be found, and the first call says so instead of running
 wrong SQL.
 """
@@ -43,6 +45,7 @@ from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
 
 _STRING_MARK = "\ue000{}\ue001"
+_BIGINT = range(-(2**63), 2**63)
 _DAY_ONE = datetime.date(1, 1, 1)
 
 
@@ -184,7 +187,10 @@ class _Compiled:
             if slot.argument is None:
                 params.append(slot.constant)
             elif slot.pattern is None:
-                params.append(_argument(kwargs, slot.argument))
+                value = _argument(kwargs, slot.argument)
+                if isinstance(value, int) and value not in _BIGINT:
+                    return []  # no row has it (PostgreSQL would refuse the number)
+                params.append(value)
             else:
                 value = connection.ops.prep_for_like_query(_argument(kwargs, slot.argument))
                 # str.format would read braces in the value: put it in by hand.

@@ -337,3 +337,17 @@ def test_a_client_cannot_be_deleted_while_audit_events_refer_to_it(as_admin, cli
     as_admin.get(client_record.get_absolute_url())
     with pytest.raises(ProtectedError):
         client_record.delete()
+
+
+def test_an_archived_clients_page_names_who_archived_it(as_admin, clinic_admin):
+    clinic_admin.first_name, clinic_admin.last_name = "Ada", "Admin"
+    clinic_admin.save()
+    archived = ClientFactory(archived_at=timezone.now(), archived_by=clinic_admin)
+    response = as_admin.get(reverse("client_detail", args=[archived.pk]))
+    assert response.status_code == 200
+    assert "by Ada Admin. The record is read-only" in response.content.decode()
+
+
+@pytest.mark.parametrize("pk", [2**63, 10**30])
+def test_a_client_id_too_large_for_the_database_is_not_found(as_admin, pk):
+    assert as_admin.get(f"/clients/{pk}/").status_code == 404

@@ -160,3 +160,9 @@ def test_model_instances_are_refused():
 def test_values_of_other_types_are_refused():
     with pytest.raises(TypeError, match="prepared queries take"):
         clients_in(ids=[1, 2])
+
+
+def test_an_id_beyond_bigint_matches_no_row_instead_of_failing():
+    ClientFactory()
+    assert clients_in(ids=(2**63,)) == []
+    assert sessions_since(client_id=-(2**70), since=timezone.now()) == []
