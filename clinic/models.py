@@ -57,25 +57,41 @@ class ClientQuerySet(models.QuerySet):
         Every word must match a name, so "ann smi" finds Ann Smith; a date finds the date of
         birth; a run of digits finds phone numbers; text with "@" finds email addresses.
         """
-        query = (query or "").strip()
-        if not query:
-            return self
-        birth_date = parse_date(query)
-        if birth_date:
+        return self.matching(**search_terms(query))
+
+    def matching(self, *, birth_date=None, email=None, digits=None, words=()):
+        """Clients matching the terms `search_terms` read from a search (all when none)."""
+        if birth_date is not None:
             return self.filter(date_of_birth=birth_date)
-        if "@" in query:
-            return self.filter(email__icontains=query)
-        digits = digits_only(query)
-        if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
+        if email is not None:
+            return self.filter(email__icontains=email)
+        if digits is not None:
             return self.filter(phone_digits__contains=digits)
         condition = Q()
-        for word in query.split()[:5]:
+        for word in words:
             condition &= (
                 Q(last_name__icontains=word)
                 | Q(first_name__icontains=word)
                 | Q(preferred_name__icontains=word)
             )
-        return self.filter(condition)
+        return self.filter(condition) if words else self
+
+
+def search_terms(query: str) -> dict:
+    """What a client search looks for: one of `birth_date`, `email`, `digits`, or up to five
+    `words` (a tuple); nothing for an empty search. `ClientQuerySet.matching` takes these."""
+    query = (query or "").strip()
+    if not query:
+        return {}
+    birth_date = parse_date(query)
+    if birth_date:
+        return {"birth_date": birth_date}
+    if "@" in query:
+        return {"email": query}
+    digits = digits_only(query)
+    if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
+        return {"digits": digits}
+    return {"words": tuple(query.split()[:5])}
 
 
 @tracked

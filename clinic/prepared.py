@@ -46,6 +46,7 @@ from django.db.models.query import FlatValuesListIterable, ValuesIterable, Value
 
 _STRING_MARK = "\ue000{}\ue001"
 _BIGINT = range(-(2**63), 2**63)
+MAX_SHAPES = 64
 _DAY_ONE = datetime.date(1, 1, 1)
 
 
@@ -210,25 +211,41 @@ class _Compiled:
         return [tuple(row) for row in rows]
 
 
-def prepared(build: Callable[..., QuerySet]) -> Callable[..., list]:
-    """Compile `build`'s queryset once per shape of its keyword arguments; see the module."""
+def prepared(build: Callable[..., QuerySet] | None = None, *, shape: tuple[str, ...] = ()):
+    """Compile `build`'s queryset once per shape of its keyword arguments; see the module.
+
+    `@prepared(shape=("offset",))` names arguments whose values are part of the SQL's text
+    (a slice's offset, say): each value is compiled once, like a shape. At most `MAX_SHAPES`
+    shapes are kept a function; past that, a new shape is compiled for its call only.
+    """
+    if build is None:
+        return functools.partial(prepared, shape=shape)
     compiled: dict[tuple, _Compiled] = {}
     numbers = itertools.count(1)
 
     @functools.wraps(build)
     def run(**kwargs) -> list:
-        key = tuple(sorted((name, _shape(value)) for name, value in kwargs.items()))
+        key = tuple(
+            sorted(
+                (name, ("value", value) if name in shape else _shape(value))
+                for name, value in kwargs.items()
+            )
+        )
         entry = compiled.get(key)
         if entry is None:
             stand_in_kwargs = {
-                name: _stand_in(value, next(numbers) * 1000) for name, value in kwargs.items()
+                name: value if name in shape else _stand_in(value, next(numbers) * 1000)
+                for name, value in kwargs.items()
             }
             stand_ins = {
                 path: stand_in
                 for name, value in kwargs.items()
+                if name not in shape
                 for path, stand_in in _flatten(name, value, stand_in_kwargs[name])
             }
-            entry = compiled[key] = _Compiled(build(**stand_in_kwargs), stand_ins)
+            entry = _Compiled(build(**stand_in_kwargs), stand_ins)
+            if len(compiled) < MAX_SHAPES:
+                compiled[key] = entry
         return entry.run(kwargs)
 
     run.compiled = compiled  # for tests

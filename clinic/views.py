@@ -23,6 +23,7 @@ from clinic.markup import client_rows
 from clinic.models import AuditEvent, Client
 from clinic.paging import counted_page
 from clinic.roles import role_of
+from clinic.search import client_search_page
 from clinic.services import (
     CLIENT_FIELDS,
     EditConflict,
@@ -32,17 +33,6 @@ from clinic.services import (
     client_update,
 )
 
-CLIENTS_PER_PAGE = 50
-# What a row of the client list shows (clinic.markup.client_rows): nothing else is read.
-LIST_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "phone",
-    "email",
-    "archived_at",
-)
 AUDIT_EVENTS_PER_PAGE = 50
 
 
@@ -83,7 +73,6 @@ class DashboardView(TemplateView):
 @permission_required("clinic.view_client", raise_exception=True)
 def client_list(request):
     form = ClientSearchForm(request.GET or None)
-    clients = Client.objects.all()
     query = ""
     show_archived = False
     if form.is_valid():
@@ -91,9 +80,7 @@ def client_list(request):
         show_archived = form.cleaned_data["archived"] and request.user.has_perm(
             "clinic.archive_client"
         )
-    clients = clients if show_archived else clients.active()
-    clients = clients.search(query).only(*LIST_FIELDS)
-    page = counted_page(clients, request.GET.get("page"), CLIENTS_PER_PAGE)
+    page = client_search_page(query=query, archived=show_archived, number=request.GET.get("page"))
     context = {
         "form": form if form.is_bound else ClientSearchForm(),
         "page": page,

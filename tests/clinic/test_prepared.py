@@ -166,3 +166,18 @@ def test_an_id_beyond_bigint_matches_no_row_instead_of_failing():
     ClientFactory()
     assert clients_in(ids=(2**63,)) == []
     assert sessions_since(client_id=-(2**70), since=timezone.now()) == []
+
+
+@prepared(shape=("offset",))
+def client_ids_from(*, offset):
+    return Client.objects.order_by("id").values_list("id", flat=True)[offset : offset + 2]
+
+
+def test_a_shape_argument_is_compiled_per_value_and_the_kept_shapes_are_capped(monkeypatch):
+    ids = [client.pk for client in ClientFactory.create_batch(5)]
+    assert client_ids_from(offset=0) == ids[:2]
+    assert client_ids_from(offset=3) == ids[3:5]
+    assert len(client_ids_from.compiled) == 2
+    monkeypatch.setattr("clinic.prepared.MAX_SHAPES", 2)
+    assert client_ids_from(offset=1) == ids[1:3]
+    assert len(client_ids_from.compiled) == 2

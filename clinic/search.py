@@ -1,0 +1,57 @@
+"""The client list: a page of a search, its SQL compiled once a process (the busiest query)."""
+
+from types import SimpleNamespace
+
+from django.core.paginator import Page
+from django.db.models import Count, Window
+
+from clinic.models import Client, search_terms
+from clinic.paging import counted_page
+from clinic.prepared import prepared
+
+CLIENTS_PER_PAGE = 50
+# What a row of the client list shows (clinic.markup.client_rows): nothing else is read.
+LIST_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "archived_at",
+)
+
+
+def _clients(*, archived: bool, terms: dict):
+    clients = Client.objects.all() if archived else Client.objects.active()
+    return clients.matching(**terms)
+
+
+@prepared(shape=("offset",))
+def _page_rows(*, archived, offset, **terms):
+    """One page of the matches, each row with the number of all matches (one query)."""
+    return (
+        _clients(archived=archived, terms=terms)
+        .annotate(page_total=Window(Count("*")))
+        .values("id", *LIST_FIELDS, "page_total")[offset : offset + CLIENTS_PER_PAGE]
+    )
+
+
+def client_search_page(*, query: str, archived: bool, number) -> Page:
+    """The page `number` of the clients matching `query` (archived ones too when `archived`).
+
+    Each row has the attributes `client_rows` reads (`pk` and LIST_FIELDS), not a model.
+    """
+    terms = search_terms(query)
+
+    def fetch(offset: int) -> tuple[list, int]:
+        rows = _page_rows(archived=archived, offset=offset, **terms)
+        total = rows[0]["page_total"] if rows else 0
+        return [SimpleNamespace(pk=row.pop("id"), **row) for row in rows], total
+
+    return counted_page(
+        lambda: _clients(archived=archived, terms=terms).only(*LIST_FIELDS),
+        number,
+        CLIENTS_PER_PAGE,
+        fetch=fetch,
+    )
