@@ -108,6 +108,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "clinic.context_processors.perms",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.roles",
             ],
