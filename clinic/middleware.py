@@ -9,6 +9,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 from clinic.two_factor import two_factor_required, two_factor_url
 
@@ -21,6 +23,14 @@ def start_session_clock(sender, request, user, **kwargs) -> None:
     now = int(time.time())
     request.session["knotwork_started"] = now
     request.session["knotwork_seen"] = now
+
+
+def _redirect(request, url: str):
+    """A redirect; to an htmx request, one htmx follows with a whole page load. (A 302 would be
+    followed by the browser first, and the page it leads to swapped into the fragment.)"""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 class SessionLimitsMiddleware:
@@ -45,12 +55,7 @@ class SessionLimitsMiddleware:
                     if idle
                     else "Your login lasted 12 hours, the longest allowed. Please log in again.",
                 )
-                login_url = f"{reverse('login')}?next={request.path}"
-                if getattr(request, "htmx", False):
-                    response = redirect(login_url)
-                    response["HX-Redirect"] = login_url
-                    return response
-                return redirect(login_url)
+                return _redirect(request, f"{reverse('login')}?{urlencode({'next': request.path})}")
             if now - last_seen >= _TOUCH_EVERY_SECONDS or "knotwork_seen" not in session:
                 session["knotwork_seen"] = now
         return self.get_response(request)
@@ -89,11 +94,7 @@ class TwoFactorRequiredMiddleware:
             and request.path not in _two_factor_open_paths()
         ):
             next_url = request.get_full_path() if request.method == "GET" else ""
-            url = two_factor_url(user, next_url)
-            response = redirect(url)
-            if getattr(request, "htmx", False):
-                response["HX-Redirect"] = url
-            return response
+            return _redirect(request, two_factor_url(user, next_url))
         return self.get_response(request)
 
 
