@@ -4,10 +4,11 @@ Each chart states its numbers in a data table beside it (the template's job); th
 <title> and <desc> for screen readers and a <title> per point for a hover tooltip.
 """
 
+import functools
+import html
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ("#1f4e5f", "#d9822b", "#3a8d5c", "#8e44ad", "#c0392b", "#2c7fb8", "#7f6a00")
@@ -48,8 +49,47 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
+def _esc(text) -> str:
+    """`django.utils.html.escape` without its lazy-string wrapper (the same text)."""
+    return html.escape(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_day(day: date) -> str:
+    """A tooltip's date, "07 Mar 2026" (strftime, as before: the process's locale)."""
+    return f"{day:%d %b %Y}"
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(y_max: float, y_step: float, y_label: str, width: int, height: int) -> str:
+    """The horizontal grid lines, y-axis numbers and label: the same for every chart of a
+    scale, so written once per process."""
+    left, right, top, bottom = _MARGINS
+    plot_w, plot_h = width - left - right, height - top - bottom
+    out = []
+    value = 0.0
+    while value <= y_max + 1e-9:
+        gy = round(top + plot_h * (1 - value / y_max), 1)
+        out.append(
+            f'<line x1="{left}" y1="{gy}" x2="{left + plot_w}" y2="{gy}" stroke="#dee2e6" '
+            f'stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#495057">'
+            f"{_fmt(value)}</text>"
+        )
+        value += y_step
+    if y_label:
+        out.append(
+            f'<text x="12" y="{top + plot_h / 2}" transform="rotate(-90 12 {top + plot_h / 2})" '
+            f'text-anchor="middle" fill="#495057">{_esc(y_label)}</text>'
+        )
+    return "".join(out)
+
+
+_MARGINS = (44, 16, 34, 34)  # left, right, top, bottom
+
+
 def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
-    left, right, top, bottom = 44, 16, 34, 34
+    left, right, top, bottom = _MARGINS
     plot_w, plot_h = width - left - right, height - top - bottom
     days = [d for s in chart.series for d, _ in s.points] + [m.day for m in chart.markers]
     if not days:
@@ -58,36 +98,27 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
     if (last - first).days < 6:
         first, last = first - timedelta(days=3), last + timedelta(days=3)
     span = max((last - first).days, 1)
+    y_max = chart.y_max
+    # A chart of a hundred sessions places the same days and values many times: each
+    # coordinate is computed once (the same arithmetic as before, so the same numbers).
+    xs: dict[date, float] = {}
+    placed_x: dict[date, str] = {}
+    ys: dict[float, tuple[str, str]] = {}
 
     def x(day: date) -> float:
-        return round(left + plot_w * (day - first).days / span, 1)
-
-    def y(value: float) -> float:
-        return round(top + plot_h * (1 - value / chart.y_max), 1)
+        if day not in xs:
+            xs[day] = round(left + plot_w * (day - first).days / span, 1)
+        return xs[day]
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="chart" role="img" aria-labelledby="{{id}}-t {{id}}-d" '
         f'font-family="system-ui, sans-serif" font-size="11">',
-        f'<title id="{{id}}-t">{escape(chart.title)}</title>',
-        f'<desc id="{{id}}-d">{escape(_describe(chart))}</desc>',
+        f'<title id="{{id}}-t">{_esc(chart.title)}</title>',
+        f'<desc id="{{id}}-d">{_esc(_describe(chart))}</desc>',
+        # Grid and y axis.
+        _grid(y_max, chart.y_step, chart.y_label, width, height),
     ]
-    # Grid and y axis.
-    value = 0.0
-    while value <= chart.y_max + 1e-9:
-        gy = y(value)
-        out.append(
-            f'<line x1="{left}" y1="{gy}" x2="{left + plot_w}" y2="{gy}" stroke="#dee2e6" '
-            f'stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#495057">'
-            f"{_fmt(value)}</text>"
-        )
-        value += chart.y_step
-    if chart.y_label:
-        out.append(
-            f'<text x="12" y="{top + plot_h / 2}" transform="rotate(-90 12 {top + plot_h / 2})" '
-            f'text-anchor="middle" fill="#495057">{escape(chart.y_label)}</text>'
-        )
     # X ticks: about six evenly spaced dates.
     ticks = 6 if span >= 6 else span
     for index in range(ticks + 1):
@@ -113,35 +144,47 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
         right_side = mx > left + plot_w * 0.6
         label_x, anchor = (mx - 3, "end") if right_side else (mx + 3, "start")
         out.append(
-            f'<g class="chart-marker chart-marker-{escape(marker.kind)}">'
-            f"<title>{escape(marker.label)}, {marker.day:%d %b %Y}</title>"
+            f'<g class="chart-marker chart-marker-{_esc(marker.kind)}">'
+            f"<title>{_esc(marker.label)}, {_long_day(marker.day)}</title>"
             f'<line x1="{mx}" y1="{top - 4}" x2="{mx}" y2="{top + plot_h}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="5 3"/>'
             f'<text x="{label_x}" y="{top + 8}" fill="{colour}" font-size="10" '
             f'text-anchor="{anchor}">'
-            f"{escape(marker.label)}</text></g>"
+            f"{_esc(marker.label)}</text></g>"
         )
     # Series.
     legend_x = left
     for index, series in enumerate(chart.series):
         colour = series.colour or PALETTE[index % len(PALETTE)]
         dash = ' stroke-dasharray="6 4"' if series.dashed else ""
+        name = _esc(series.name)
         points = sorted(series.points)
-        if len(points) > 1:
-            coords = " ".join(f"{x(d)},{y(v)}" for d, v in points)
-            out.append(
-                f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"'
-                f"{dash}/>"
-            )
+        # Each point as "x,y" (the polyline's) and the circle's "x" cy="y", with its tooltip
+        # text; the y and the value shown once per distinct value, the x once per day.
+        pairs, circles = [], []
+        head = f'" r="3.5" fill="{colour}"><title>{name}: '
         for day, val in points:
-            out.append(
-                f'<circle cx="{x(day)}" cy="{y(val)}" r="3.5" fill="{colour}">'
-                f"<title>{escape(series.name)}: {_fmt(val)} on {day:%d %b %Y}</title></circle>"
+            at_x = placed_x.get(day)
+            if at_x is None:
+                at_x = placed_x[day] = f"{x(day)}"
+            at_y = ys.get(val)
+            if at_y is None:
+                at_y = ys[val] = (f"{round(top + plot_h * (1 - val / y_max), 1)}", _fmt(val))
+            pairs.append(f"{at_x},{at_y[0]}")
+            circles.append(
+                f'<circle cx="{at_x}" cy="{at_y[0]}{head}{at_y[1]} on {_long_day(day)}'
+                "</title></circle>"
             )
+        if len(points) > 1:
+            out.append(
+                f'<polyline points="{" ".join(pairs)}" fill="none" stroke="{colour}" '
+                f'stroke-width="2"{dash}/>'
+            )
+        out.extend(circles)
         out.append(
             f'<line x1="{legend_x}" y1="14" x2="{legend_x + 18}" y2="14" stroke="{colour}" '
             f'stroke-width="2"{dash}/><circle cx="{legend_x + 9}" cy="14" r="3" fill="{colour}"/>'
-            f'<text x="{legend_x + 23}" y="18" fill="#212529">{escape(series.name)}</text>'
+            f'<text x="{legend_x + 23}" y="18" fill="#212529">{name}</text>'
         )
         legend_x += 32 + 6.5 * len(series.name)
     out.append("</svg>")
@@ -151,15 +194,16 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
 def _describe(chart: Chart) -> str:
     parts = []
     for series in chart.series:
-        points = sorted(series.points)
+        points = series.points
         if points:
+            low, high = min(points), max(points)
             parts.append(
-                f"{series.name}: from {_fmt(points[0][1])} on {points[0][0]:%d %b %Y} "
-                f"to {_fmt(points[-1][1])} on {points[-1][0]:%d %b %Y}"
+                f"{series.name}: from {_fmt(low[1])} on {_long_day(low[0])} "
+                f"to {_fmt(high[1])} on {_long_day(high[0])}"
             )
     return "; ".join(parts) or "No data yet"
 
 
 def render_with_id(chart: Chart, chart_id: str, **kwargs) -> SafeString:
     svg = render(chart, **kwargs)
-    return mark_safe(svg.replace("{id}", escape(chart_id)))  # noqa: S308 (id is a slug)
+    return mark_safe(svg.replace("{id}", _esc(chart_id)))  # noqa: S308 (id is a slug)

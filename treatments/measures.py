@@ -144,7 +144,8 @@ class Change:
 
 
 def change_from(kind: str, baseline: Decimal, current: Decimal) -> Change:
-    info = MEASURES[MeasureKind(kind)]
+    # A plain "lefs" finds its MeasureKind key; MeasureKind() only to refuse an unknown kind.
+    info = MEASURES.get(kind) or MEASURES[MeasureKind(kind)]
     delta = current - baseline
     improved = delta > 0 if info.higher_is_better else delta < 0
     return Change(
@@ -160,10 +161,14 @@ def with_changes(measures) -> list[tuple]:
     """(measure, change or None) for measures of one kind in date order; None for the first."""
     rows = []
     baseline = None
+    changes: dict[tuple, Change] = {}  # scores repeat: one (immutable) Change a score
     for measure in measures:
         if baseline is None:
             baseline = measure.score
             rows.append((measure, None))
         else:
-            rows.append((measure, change_from(measure.kind, baseline, measure.score)))
+            key = (measure.kind, measure.score)
+            if key not in changes:
+                changes[key] = change_from(measure.kind, baseline, measure.score)
+            rows.append((measure, changes[key]))
     return rows

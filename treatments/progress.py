@@ -3,15 +3,21 @@
 Everything is read in a fixed number of queries, however many sessions the client has had.
 """
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db import models
+from django.db.models import BigIntegerField, F, Func, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from clinic.models import Client
+from clinic.prepared import prepared
 from intake.models import IntakeStatus, PainReport
 from treatments import charts
 from treatments.measures import MEASURES, change_from, with_changes
@@ -55,12 +61,9 @@ def _num(value) -> str:
     return f"{value.normalize():f}" if value != value.to_integral() else str(int(value))
 
 
-def _sessions_between(sessions: list, first: date, last: date) -> int:
-    return sum(
-        1
-        for s in sessions
-        if s.status == SessionStatus.COMPLETED and first <= s.local_start.date() <= last
-    )
+def _sessions_between(completed_days: list[date], first: date, last: date) -> int:
+    """How many of the completed sessions' days (in order) fall from `first` to `last`."""
+    return max(0, bisect_right(completed_days, last) - bisect_left(completed_days, first))
 
 
 def trend_sentence(label: str, first, last, sessions: int, *, higher_is_better=False) -> str:
@@ -84,13 +87,13 @@ class SessionRow:
 
     __slots__ = ("assessment", "local_start", "pain_after", "pain_before", "pk", "status")
 
-    def __init__(self, pk, starts_at, status, pain_before, pain_after, assessment):
+    def __init__(self, pk, local_start, status, pain_before, pain_after, assessment):
         self.pk = pk
         self.status = status
         self.pain_before = pain_before
         self.pain_after = pain_after
         self.assessment = assessment
-        self.local_start = timezone.localtime(starts_at)
+        self.local_start = local_start
 
     @property
     def id(self) -> int:
@@ -128,47 +131,210 @@ def _finding_place(muscle: str, point: str | None, side: str) -> str:
     return ", ".join(part for part in parts if part)
 
 
+class EpochMicroseconds(Func):
+    """A timestamp as microseconds since 1970 (UTC), exactly: a number reads back some twenty
+    times faster than a `timestamptz` through Django's loader, and JSON carries it as it is."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def from_epoch(microseconds: int, zone=UTC) -> datetime:
+    """The aware datetime of `EpochMicroseconds`, in `zone` (as `timezone.localtime`)."""
+    seconds, micro = divmod(microseconds, 1_000_000)
+    moment = datetime.fromtimestamp(seconds, zone)  # a quarter of a timedelta's cost
+    return moment.replace(microsecond=micro) if micro else moment
+
+
+class JSONRows(Subquery):
+    """A queryset's rows as one JSON array of arrays, in the queryset's order.
+
+    Each query of a request costs some 0.5 ms of CPU here in the round trip alone, more than
+    PostgreSQL spends on these; the progress page's six lists come back as the six columns
+    of one row instead (`read`)."""
+
+    template = "array_to_json(ARRAY(%(subquery)s))"
+
+    def __init__(self, queryset, columns):
+        row = Func(*columns, function="json_build_array", output_field=TextField())
+        super().__init__(queryset.values_list(row), output_field=TextField())
+
+
+def _optional(decode):
+    return lambda value: None if value is None else decode(value)
+
+
+_DATE = _optional(date.fromisoformat)
+_DATETIME = _optional(from_epoch)
+_DECIMAL = _optional(Decimal)
+# Columns JSON carries as the ORM gives them: numbers, text, booleans and nulls.
+_NATIVE = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.IntegerField,
+    models.TextField,
+)
+
+
+def _model_columns(model) -> tuple:
+    """(column, decoder) for every concrete field of `model`: what `from_db` takes, in JSON."""
+    columns = []
+    for column in model._meta.concrete_fields:
+        target = column.target_field if column.is_relation else column
+        if isinstance(target, models.DateTimeField):
+            columns.append((EpochMicroseconds(column.attname), _DATETIME))
+        elif isinstance(target, models.DateField):
+            columns.append((F(column.attname), _DATE))
+        elif isinstance(target, models.DecimalField):
+            columns.append((Cast(column.attname, TextField()), _DECIMAL))
+        elif isinstance(target, _NATIVE):
+            columns.append((F(column.attname), None))
+        else:  # a new kind of field: say so rather than give the wrong type
+            raise TypeError(f"progress reads: no JSON decoder for {column!r}")
+    return tuple(columns)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One list `build` reads: its rows (filtered and ordered), the columns of each row, and
+    how to turn each JSON value back into what the ORM gives (None: as it is)."""
+
+    rows: Callable[[int], QuerySet]
+    columns: Callable[[], tuple]  # (field name or expression, decoder or None), fresh each call
+
+    def json(self, client_id) -> JSONRows:
+        return JSONRows(self.rows(client_id), [column for column, _ in self.columns()])
+
+    def decoders(self) -> list[tuple[int, Callable]]:
+        return [(i, decode) for i, (_, decode) in enumerate(self.columns()) if decode]
+
+
+SESSIONS = Read(
+    lambda client_id: (
+        Session.objects.filter(client_id=client_id)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at", "id")
+    ),
+    lambda: (
+        ("id", None),
+        (EpochMicroseconds("starts_at"), None),
+        ("status", None),
+        ("pain_before", None),
+        ("pain_after", None),
+        ("assessment", None),
+    ),
+)
+MEASURES_READ = Read(
+    lambda client_id: OutcomeMeasure.objects.filter(client_id=client_id).order_by(
+        "measured_on", "id"
+    ),
+    lambda: (
+        ("id", None),
+        ("kind", None),
+        (Cast("score", TextField()), _DECIMAL),
+        ("measured_on", _DATE),
+        ("zone_id", None),
+        ("zone__name", None),
+    ),
+)
+PAIN_REPORTS = Read(
+    lambda client_id: (
+        PainReport.objects.filter(intake__client_id=client_id)
+        .exclude(intake__status=IntakeStatus.DRAFT)
+        .order_by("intake__submitted_at", "zone__position")
+    ),
+    lambda: (
+        (EpochMicroseconds(Coalesce("intake__submitted_at", "intake__created_at")), None),
+        ("zone__name", None),
+        ("side", None),
+        ("intensity", None),
+    ),
+)
+FINDINGS = Read(
+    lambda client_id: (
+        Finding.objects.filter(session__client_id=client_id)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .order_by("session__starts_at", "position")
+    ),
+    lambda: (
+        ("session_id", None),
+        ("state", None),
+        ("tenderness", None),
+        ("muscle__name", None),
+        ("trigger_point_id", None),
+        ("trigger_point__label", None),
+        ("side", None),
+    ),
+)
+EPISODES = Read(
+    lambda client_id: SurgeryEpisode.objects.filter(client_id=client_id).order_by("date", "id"),
+    lambda: _model_columns(SurgeryEpisode),
+)
+PLANS = Read(
+    lambda client_id: TreatmentPlan.objects.filter(client_id=client_id).order_by(
+        "start_date", "id"
+    ),
+    lambda: _model_columns(TreatmentPlan),
+)
+READS = (SESSIONS, MEASURES_READ, PAIN_REPORTS, FINDINGS, EPISODES, PLANS)
+_DECODERS = {read: read.decoders() for read in READS}
+
+
+@prepared
+def _read_all(*, client_id):
+    return Client.objects.filter(pk=client_id).values_list(
+        *(read.json(client_id) for read in READS)
+    )
+
+
+def read(client_id: int) -> dict[Read, list]:
+    """Every list of `READS` for a client, in one query: rows as the ORM's `values_list()`
+    gives them (lists rather than tuples)."""
+    found = _read_all(client_id=client_id)
+    columns = found[0] if found else [[] for _ in READS]
+    result = {}
+    for item, rows in zip(READS, columns, strict=True):
+        for row in rows:
+            for index, decode in _DECODERS[item]:
+                row[index] = decode(row[index])
+        result[item] = rows
+    return result
+
+
+def _instances(model, rows: list) -> list:
+    """Model instances from rows of all their columns, as the queryset would have made."""
+    names = tuple(f.attname for f in model._meta.concrete_fields)
+    db = model.objects.db
+    return [model.from_db(db, names, row) for row in rows]
+
+
 def build(client: Client) -> Progress:
     today = timezone.localdate()
     now = timezone.now()
-    sessions = [
-        SessionRow(*row)
-        for row in Session.objects.filter(client=client)
-        .exclude(status=SessionStatus.CANCELLED)
-        .order_by("starts_at", "id")
-        .values_list("id", "starts_at", "status", "pain_before", "pain_after", "assessment")
-    ]
-    past = [s for s in sessions if s.local_start <= now]
-    measures = [
-        MeasureRow._make(row)
-        for row in OutcomeMeasure.objects.filter(client=client)
-        .order_by("measured_on", "id")
-        .values_list("id", "kind", "score", "measured_on", "zone_id", "zone__name")
-    ]
-    pain_reports = (
-        PainReport.objects.filter(intake__client=client)
-        .exclude(intake__status=IntakeStatus.DRAFT)
-        .order_by("intake__submitted_at", "zone__position")
-        .values_list(
-            "intake__submitted_at", "intake__created_at", "zone__name", "side", "intensity"
+    local = timezone.get_current_timezone()
+    rows = read(client.pk)
+    now_us = (now - _EPOCH) // _MICROSECOND
+    sessions, past, completed_days = [], [], []
+    for pk, start, status, pain_before, pain_after, assessment in rows[SESSIONS]:
+        session = SessionRow(
+            pk, from_epoch(start, local), status, pain_before, pain_after, assessment
         )
-    )
-    findings = (
-        Finding.objects.filter(session__client=client)
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .order_by("session__starts_at", "position")
-        .values_list(
-            "session_id",
-            "state",
-            "tenderness",
-            "muscle__name",
-            "trigger_point_id",
-            "trigger_point__label",
-            "side",
-        )
-    )
-    episodes = list(SurgeryEpisode.objects.filter(client=client).order_by("date", "id"))
-    plans = list(TreatmentPlan.objects.filter(client=client).order_by("start_date", "id"))
+        sessions.append(session)
+        if start <= now_us:
+            past.append(session)
+        if status == SessionStatus.COMPLETED:
+            completed_days.append(session.local_start.date())
+    measures = [MeasureRow._make(row) for row in rows[MEASURES_READ]]
+    pain_reports = rows[PAIN_REPORTS]
+    findings = rows[FINDINGS]
+    episodes = _instances(SurgeryEpisode, rows[EPISODES])
+    plans = _instances(TreatmentPlan, rows[PLANS])
 
     markers = [
         charts.Marker(e.date, f"Surgery: {e.procedure}", "surgery") for e in episodes if e.date
@@ -179,9 +345,9 @@ def build(client: Client) -> Progress:
 
     # Pain per zone: the intake's pain reports, then NPRS ratings of a zone.
     zone_points: dict[str, list[tuple[date, int]]] = defaultdict(list)
-    for submitted_at, created_at, zone, side, intensity in pain_reports:
+    for submitted, zone, side, intensity in pain_reports:
         place = zone if side == Side.BOTH else f"{zone}, {side}"  # PainReport.place
-        when = timezone.localtime(submitted_at or created_at).date()
+        when = from_epoch(submitted, local).date()
         zone_points[place].append((when, intensity))
     for measure in measures:
         if measure.kind == MeasureKind.NPRS and measure.zone_id:
@@ -246,19 +412,22 @@ def build(client: Client) -> Progress:
 
     # Findings grid: one row per muscle, point and side; one column per session with findings.
     session_ids: dict[int, int] = {}  # session id: its column, in the order first seen
-    by_key: dict[tuple, dict[int, FindingCell]] = defaultdict(dict)
+    by_key: dict[tuple, dict[int, FindingCell]] = {}
     labels: dict[tuple, str] = {}
     for session_id, state, tenderness, muscle, point_id, point, side in findings:
-        session_ids.setdefault(session_id, len(session_ids))
+        if session_id not in session_ids:
+            session_ids[session_id] = len(session_ids)
         key = (muscle, point_id or 0, side)
-        by_key[key][session_id] = FindingCell(session_id, state, tenderness)
-        if key not in labels:
+        cells = by_key.get(key)
+        if cells is None:
+            cells = by_key[key] = {}
             labels[key] = _finding_place(muscle, point, side)
+        cells[session_id] = FindingCell(session_id, state, tenderness)
     by_id = {s.pk: s for s in sessions}
     progress.finding_columns = [by_id[pk] for pk in session_ids if pk in by_id]
+    column_ids = [s.pk for s in progress.finding_columns]
     progress.finding_rows = [
-        FindingRow(labels[key], [by_key[key].get(s.pk) for s in progress.finding_columns])
-        for key in sorted(by_key)
+        FindingRow(labels[key], list(map(by_key[key].get, column_ids))) for key in sorted(by_key)
     ]
 
     # Summary in plain words.
@@ -266,7 +435,7 @@ def build(client: Client) -> Progress:
     for name, points in zone_points.items():
         points = sorted(points)
         if len(points) > 1:
-            count = _sessions_between(sessions, points[0][0], points[-1][0])
+            count = _sessions_between(completed_days, points[0][0], points[-1][0])
             summary.append(trend_sentence(f"{name} pain", points[0][1], points[-1][1], count))
     if len(before) > 1:
         summary.append(
@@ -274,7 +443,7 @@ def build(client: Client) -> Progress:
                 "Pain before treatment",
                 before[0][1],
                 before[-1][1],
-                _sessions_between(sessions, before[0][0], before[-1][0]),
+                _sessions_between(completed_days, before[0][0], before[-1][0]),
             )
         )
     for kind in (MeasureKind.PSFS, MeasureKind.LEFS):

@@ -8,57 +8,83 @@ template's autoescaping did, and dates are formatted with the template's own `da
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import html
+from collections.abc import Callable, Iterable
 
-from django.utils.formats import localize
-from django.utils.html import escape
+from django.urls import reverse
+from django.utils import numberformat, timezone
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from clinic.markup import date_formatter, url_maker
+from treatments import charts
 from treatments.models import Finding, Session
+
+
+def escape(text) -> str:
+    """`django.utils.html.escape` without its lazy-string wrapper (the same text)."""
+    return html.escape(str(text))
 
 
 def _session_url(client_id: int):
     return url_maker("treatments:session_detail", client_id)
 
 
+_DAY_FORMATTERS: dict[tuple, Callable] = {}
+
+
+def _day(fmt: str) -> Callable:
+    """`clinic.markup.date_formatter(fmt)`, made once per format and language (it translates
+    and escapes the twelve month names each time it is made)."""
+    key = (fmt, get_language())
+    if key not in _DAY_FORMATTERS:
+        _DAY_FORMATTERS[key] = date_formatter(fmt)
+    return _DAY_FORMATTERS[key]
+
+
 def findings_grid(columns: list[Session], rows: Iterable, client_id: int) -> SafeString:
     """The `<thead>` and `<tbody>` of the trigger-point grid: a column per session with
     findings, a row per muscle, point and side (`progress.FindingRow`)."""
     url = _session_url(client_id)
-    day = date_formatter("j M")
+    day = _day("j M")
     head = "".join(
-        f'<th scope="col" class="rotate"><a href="{url(s.pk)}">{day(s.local_start.date())}</a></th>'
-        for s in columns
+        [
+            f'<th scope="col" class="rotate"><a href="{url(s.pk)}">'
+            f"{day(s.local_start.date())}</a></th>"
+            for s in columns
+        ]
     )
     parts = [f'<thead><tr><th scope="col">Muscle, point, side</th>{head}</tr></thead>\n<tbody>']
-    cells: dict[tuple, str] = {}
+    # A cell's markup depends only on its state and tenderness: written once for each.
+    cells: dict = {None: '<td class="state-cell"></td>'}
     for row in rows:
-        parts.append(f'\n<tr><th scope="row" class="fw-normal">{escape(row.label)}</th>')
+        tds = []
         for finding in row.cells:
-            parts.append(_cell(finding, cells))
-        parts.append("</tr>")
+            key = None if finding is None else (finding.state, finding.tenderness)
+            td = cells.get(key)
+            if td is None:
+                td = cells[key] = _cell(finding)
+            tds.append(td)
+        parts.append(
+            f'\n<tr><th scope="row" class="fw-normal">{escape(row.label)}</th>{"".join(tds)}</tr>'
+        )
     parts.append("\n</tbody>")
     return mark_safe("".join(parts))  # noqa: S308 (values escaped above)
 
 
-def _cell(finding: Finding | None, cells: dict[tuple, str]) -> str:
-    if finding is None:
-        return '<td class="state-cell"></td>'
-    key = (finding.state, finding.tenderness)
-    if key not in cells:
-        shown = finding.get_state_display()
-        tenderness = "" if finding.tenderness is None else escape(finding.tenderness)
-        cells[key] = (
-            f'<td class="state-cell state-{escape(finding.state)}"><abbr title="{escape(shown)}">'
-            f"{escape(shown[:1])}</abbr>{tenderness}</td>"
-        )
-    return cells[key]
+def _cell(finding: Finding) -> str:
+    shown = finding.get_state_display()
+    tenderness = "" if finding.tenderness is None else escape(finding.tenderness)
+    return (
+        f'<td class="state-cell state-{escape(finding.state)}"><abbr title="{escape(shown)}">'
+        f"{escape(shown[:1])}</abbr>{tenderness}</td>"
+    )
 
 
 def pain_zone_rows(table: list[dict]) -> SafeString:
     """The rows of the pain-per-zone table: zone (on its first row), date, pain."""
-    day = date_formatter("j M Y")
+    day = _day("j M Y")
     parts = []
     for row in table:
         label = escape(row["label"])
@@ -73,12 +99,16 @@ def pain_zone_rows(table: list[dict]) -> SafeString:
 def session_pain_rows(sessions: list[Session], client_id: int) -> SafeString:
     """The rows of the pain before/after table, each session's date a link to it."""
     url = _session_url(client_id)
-    day = date_formatter("j M Y")
+    day = _day("j M Y")
+    shown = _PAIN_SHOWN
     return mark_safe(  # noqa: S308 (values escaped below)
         "".join(
-            f'<tr><td><a href="{url(s.pk)}">{day(s.local_start.date())}</a></td>'
-            f"<td>{_or_dash(s.pain_before)}</td><td>{_or_dash(s.pain_after)}</td></tr>"
-            for s in sessions
+            [
+                f'<tr><td><a href="{url(s.pk)}">{day(s.local_start.date())}</a></td>'
+                f"<td>{shown.get(s.pain_before) or _or_dash(s.pain_before)}</td>"
+                f"<td>{shown.get(s.pain_after) or _or_dash(s.pain_after)}</td></tr>"
+                for s in sessions
+            ]
         )
     )
 
@@ -87,19 +117,40 @@ def _or_dash(value) -> str:
     return "—" if value is None else escape(value)
 
 
+_PAIN_SHOWN = {value: _or_dash(value) for value in (None, *range(11))}  # 0 to 10, or a dash
+
+
+def _number_formatter() -> Callable:
+    """`django.utils.formats.localize` for numbers, with the active language's separators
+    looked up once rather than for every number (what `formats.number_format` does)."""
+    language = get_language()
+    separator, grouping, thousands = (
+        get_format(name, language, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+    return lambda value: numberformat.format(
+        value, separator, None, grouping, thousands, force_grouping=False, use_l10n=True
+    )
+
+
 def measure_rows(rows: list[tuple], unit: str = "") -> SafeString:
     """The rows of a measure table: date, score (with `unit`), change from the first."""
-    day = date_formatter("j M Y")
+    day = _day("j M Y")
+    localize = _number_formatter()
+    scores: dict[str, str] = {}  # localised once per score shown (they repeat)
+    changes: dict = {None: "baseline"}  # and each change (progress shares equal ones)
     parts = []
     for measure, change in rows:
-        if change:
+        shown = changes.get(change)
+        if shown is None:
             highlight = "mcid" if change.meaningful and change.improved else ""
-            shown = f'<span class="{highlight}">{escape(change.label)}</span>'
-        else:
-            shown = "baseline"
+            shown = changes[change] = f'<span class="{highlight}">{escape(change.label)}</span>'
+        key = str(measure.score)
+        if key not in scores:
+            scores[key] = escape(localize(measure.score.normalize()))
         parts.append(
             f"<tr><td>{day(measure.measured_on)}</td>"
-            f"<td>{escape(localize(measure.score.normalize()))}{unit}</td><td>{shown}</td></tr>"
+            f"<td>{scores[key]}{unit}</td><td>{shown}</td></tr>"
         )
     return mark_safe("".join(parts))  # noqa: S308 (values escaped above)
 
@@ -111,3 +162,179 @@ def chart_table_rows(item: dict, client_id: int) -> SafeString:
     if item["id"] == "pain-sessions":
         return session_pain_rows(item["sessions"], client_id)
     return measure_rows(item["rows"])
+
+
+# The page: what the content block of treatments/progress.html wrote, text for text.
+
+_NOT_ENOUGH = (
+    '<p class="text-secondary mb-0">Not enough recorded yet to show a change: pain scores, '
+    "findings and outcome measures appear here as sessions are logged.</p>"
+)
+_CAPTION = '<table class="table table-sm"><caption>The numbers in the chart'
+_TABLE_HEADS = {
+    "pain-zones": f'{_CAPTION}</caption><thead><tr><th scope="col">Zone</th>'
+    '<th scope="col">Date</th><th scope="col">Pain</th></tr></thead>\n      ',
+    "pain-sessions": f'{_CAPTION}</caption><thead><tr><th scope="col">Session</th>'
+    '<th scope="col">Before</th><th scope="col">After</th></tr></thead>\n      ',
+}
+_MEASURE_HEAD = (
+    f'{_CAPTION}; change from the first</caption><thead><tr><th scope="col">Date</th>'
+    '<th scope="col">Score</th><th scope="col">Change</th></tr></thead>\n      '
+)
+_FINDINGS_KEY = (
+    '<p class="small text-secondary"><span class="badge state-active">A</span> active · '
+    '<span class="badge state-latent">L</span> latent · <span class="badge state-resolved">'
+    "R</span> resolved · blank: not examined. Tenderness 0–3 after the letter.</p>"  # noqa: RUF001
+)
+
+
+def page(client, progress, *, can_record: bool) -> SafeString:
+    """The progress page's content (`progress.build`'s `Progress` of `client`): breadcrumb,
+    summary, a card a chart with its table, the NPRS table, the findings grid, surgery and
+    plans. `treatments/progress.html` puts it in the page."""
+    name = escape(client.full_name)
+    client_url = escape(client.get_absolute_url())
+    measure_url = url_maker("treatments:measure_create", client.pk)  # the kind last
+    born = date_formatter("j F Y")
+    today = date_formatter("j F Y")(timezone.localtime())  # {% now "j F Y" %}
+    out = [
+        '\n<nav aria-label="breadcrumb" class="no-print"><ol class="breadcrumb mb-1">'
+        f'<li class="breadcrumb-item"><a href="{client_url}">{name}</a></li>'
+        '<li class="breadcrumb-item active" aria-current="page">Progress</li></ol></nav>\n'
+        '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3">\n'
+        "  <div>\n"
+        f'    <h1 class="mb-1">Progress: {name}</h1>\n'
+        f'    <p class="text-secondary mb-0">Born {born(client.date_of_birth)} · printed '
+        f"{today}</p>\n"
+        "  </div>\n"
+        '  <div class="d-flex gap-2 no-print">\n'
+        '    <a class="btn btn-outline-primary" href="'
+        f'{escape(reverse("treatments:progress_report", args=[client.pk]))}">Print report</a>\n'
+        "  "
+    ]
+    if can_record and not client.is_archived:
+        out.append(
+            "".join(
+                f'\n    <a class="btn btn-outline-secondary" href="{escape(measure_url(kind))}">'
+                f"Record {kind.upper()}</a>"
+                for kind in ("nprs", "psfs", "lefs")
+            )
+            + "\n  "
+        )
+    out.append(
+        "\n  </div>\n</div>\n"
+        '<section class="card mb-4" aria-labelledby="summary-h"><div class="card-body">\n'
+        '  <h2 class="h5" id="summary-h">Summary</h2>\n  '
+    )
+    if progress.summary:
+        lines = "".join(f"<li>{escape(line)}.</li>" for line in progress.summary)
+        out.append(f'\n  <ul class="progress-summary mb-0">{lines}</ul>\n  ')
+    else:
+        out.append(_NOT_ENOUGH)
+    out.append("\n</div></section>\n\n")
+    for item in progress.charts:
+        out.append(_chart_card(item, client.pk))
+    out.append("\n\n")
+    nprs = progress.measure_tables.get("nprs", [])
+    if nprs:
+        out.append(
+            '\n<section class="card mb-4 chart-card" aria-labelledby="nprs-h">'
+            '<div class="card-body">\n'
+            '  <h2 class="h5" id="nprs-h">NPRS, overall pain</h2>\n'
+            '  <table class="table table-sm narrow-form mb-0"><thead><tr><th scope="col">Date'
+            '</th><th scope="col">Pain</th><th scope="col">Change</th></tr></thead>\n'
+            f"  <tbody>{measure_rows(nprs, unit='/10')}</tbody></table>\n"
+            "</div></section>\n"
+        )
+    out.append(
+        "\n\n"
+        '<section class="card mb-4 chart-card" aria-labelledby="findings-h">'
+        '<div class="card-body">\n'
+        '  <h2 class="h5" id="findings-h">Trigger points across sessions</h2>\n  '
+    )
+    if progress.finding_rows:
+        grid = findings_grid(progress.finding_columns, progress.finding_rows, client.pk)
+        out.append(
+            f"\n  {_FINDINGS_KEY}\n"
+            '  <div class="table-responsive">\n'
+            '  <table class="table table-sm table-bordered findings-grid mb-0">\n'
+            "    \n"
+            f"    {grid}\n"
+            "  </table>\n"
+            "  </div>\n  "
+        )
+    else:
+        out.append('<p class="text-secondary mb-0">No findings recorded yet.</p>')
+    out.append(
+        "\n</div></section>\n\n"
+        '<div class="row g-4">\n'
+        '  <section class="col-lg-6" aria-labelledby="timeline-h"><div class="card h-100">'
+        '<div class="card-body">\n'
+        '    <h2 class="h5" id="timeline-h">Surgery and plans</h2>\n'
+        '    <ul class="list-unstyled mb-0">\n      '
+    )
+    out.append(_timeline(progress.episodes, progress.plans))
+    out.append(
+        "\n    </ul>\n"
+        "  </div></div></section>\n"
+        '  <section class="col-lg-6" aria-labelledby="sessions-h"><div class="card h-100">'
+        '<div class="card-body">\n'
+        '    <h2 class="h5" id="sessions-h">Sessions</h2>\n'
+        f'    <p class="mb-0">{len(progress.sessions)} booked (not cancelled). '
+        f'<a href="{client_url}#treatments-heading">See them on the client\'s page</a>.</p>\n'
+        "  </div></div></section>\n"
+        "</div>\n"
+    )
+    return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
+
+
+def _chart_card(item: dict, client_id: int) -> str:
+    chart_id = escape(item["id"])
+    chart = item["chart"]
+    head = (
+        f'\n<section class="card mb-4 chart-card" aria-labelledby="{chart_id}-h">'
+        '<div class="card-body">\n'
+        f'  <h2 class="h5" id="{chart_id}-h">{escape(chart.title)}</h2>\n  '
+    )
+    if not chart.has_data:
+        body = '<p class="text-secondary mb-0">Nothing recorded yet.</p>'
+    else:
+        svg = charts.render_with_id(chart, f"chart-{item['id']}")
+        table = _TABLE_HEADS.get(item["id"], _MEASURE_HEAD)
+        body = (
+            '\n  <div class="row g-3">\n'
+            f'    <div class="col-lg-8">{svg}\n'
+            '      <p class="small text-secondary mb-0">Dashed red lines: surgery; grey: plan '
+            "reviews.</p>\n"
+            "    </div>\n"
+            '    <div class="col-lg-4">\n'
+            '      <div class="table-responsive">\n'
+            f"      \n      {table}<tbody>{chart_table_rows(item, client_id)}</tbody></table>\n"
+            "      \n"
+            "      </div>\n"
+            "    </div>\n"
+            "  </div>\n  "
+        )
+    return f"{head}{body}\n</div></section>\n"
+
+
+def _timeline(episodes: list, plans: list) -> str:
+    """The surgery episodes' and plans' `<li>`s (few: reversed one by one)."""
+    day = _day("j M Y")
+    surgery, items = [], []
+    for episode in episodes:
+        when = day(episode.date) if episode.date else "date not set"
+        surgery.append(
+            '<li class="mb-1"><span class="badge text-bg-danger">Surgery</span> '
+            f'<a href="{escape(episode.get_absolute_url())}">{escape(episode.title)}</a>, '
+            f"{when} ({escape(str(episode.get_status_display()).lower())})</li>"
+        )
+    for plan in plans:
+        review = f", review {day(plan.review_date)}" if plan.review_date else ""
+        items.append(
+            '<li class="mb-1"><span class="badge text-bg-success">Plan</span> '
+            f'<a href="{escape(plan.get_absolute_url())}">from {day(plan.start_date)}</a>'
+            f"{review} ({escape(str(plan.get_status_display()).lower())})</li>"
+        )
+    none = "" if episodes or plans else '<li class="text-secondary">None.</li>'
+    return f"{''.join(surgery)}\n      {''.join(items)}\n      {none}"

@@ -21,7 +21,7 @@ from clinic.audit import audit_record
 from clinic.models import AuditEvent, Client
 from intake.models import Intake
 from knowledge.models import Muscle, TriggerPoint
-from treatments import charts, progress_html, services
+from treatments import progress_html, services
 from treatments.access import (
     bookable_therapists,
     get_client_for_clinical,
@@ -889,28 +889,10 @@ def progress(request, client_pk):
         detail={"page": "progress"},
     )
     data = build_progress(client)
-    rendered = [
-        {
-            **item,
-            "svg": charts.render_with_id(item["chart"], f"chart-{item['id']}"),
-            "rows_html": progress_html.chart_table_rows(item, client.pk),
-        }
-        for item in data.charts
-    ]
-    nprs = data.measure_tables.get("nprs", [])
+    can_record = request.user.has_perm("treatments.add_outcomemeasure")
+    content = progress_html.page(client, data, can_record=can_record)
     return render(
         request,
         "treatments/progress.html",
-        {
-            "client": client,
-            "progress": data,
-            "charts": rendered,
-            "nprs_rows": nprs,
-            "nprs_rows_html": progress_html.measure_rows(nprs, unit="/10"),
-            "findings_grid": progress_html.findings_grid(
-                data.finding_columns, data.finding_rows, client.pk
-            ),
-            "measures_info": MEASURES,
-            "can_record": request.user.has_perm("treatments.add_outcomemeasure"),
-        },
+        {"client": client, "progress": data, "content": content},
     )
