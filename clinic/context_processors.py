@@ -1,7 +1,7 @@
 from django.contrib.auth.context_processors import PermWrapper
 from django.utils.functional import cached_property
 
-from clinic.roles import role_of
+from clinic.roles import AllPermissions, permission_set, role_of
 
 
 def roles(request):
@@ -13,29 +13,9 @@ def roles(request):
     return {"role": role}
 
 
-class _AllPermissions:
-    """An active superuser's permissions: every name, as `User.has_perm` answers for them."""
-
-    def __contains__(self, perm: str) -> bool:
-        return True
-
-
-def permission_set(user):
-    """What `user.has_perm(name)` answers, as `name in permission_set(user)`, read once.
-
-    `User.has_perm` asks every authentication backend, loading each anew, on every call; the
-    set comes from the same backends (`get_all_permissions`), once a request.
-    """
-    if not user.is_active:
-        return frozenset()
-    if user.is_superuser:
-        return _AllPermissions()
-    return user.get_all_permissions()
-
-
 def _module_allowed(allowed, app_label: str) -> bool:
     """`User.has_module_perms`: any permission of the app."""
-    if isinstance(allowed, _AllPermissions):
+    if isinstance(allowed, AllPermissions):
         return True
     prefix = f"{app_label}."
     return any(name.startswith(prefix) for name in allowed)

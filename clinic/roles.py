@@ -129,6 +129,34 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
         group.permissions.set(wanted)
 
 
+class AllPermissions:
+    """An active superuser's permissions: every name, as `User.has_perm` answers for them."""
+
+    def __contains__(self, perm: str) -> bool:
+        return True
+
+
+def permission_set(user):
+    """What `user.has_perm(name)` answers, as `name in permission_set(user)`, read once.
+
+    `User.has_perm` asks every authentication backend, loading each anew, on every call; the
+    set comes from the same backends (`get_all_permissions`), once for the user object (a new
+    one each request), like the backends' own caches.
+    """
+    try:
+        return user._knotwork_permissions
+    except AttributeError:
+        pass
+    if not user.is_active:
+        allowed = frozenset()
+    elif user.is_superuser:
+        allowed = AllPermissions()
+    else:
+        allowed = frozenset(user.get_all_permissions())
+    user._knotwork_permissions = allowed
+    return allowed
+
+
 def role_of(user) -> str | None:
     """The user's role name, or None. A superuser counts as a clinic admin.
 
@@ -138,10 +166,11 @@ def role_of(user) -> str | None:
     """
     if not user.is_authenticated:
         return None
-    if user.is_superuser or user.has_perm("clinic.view_auditevent"):
+    allowed = permission_set(user)
+    if user.is_superuser or "clinic.view_auditevent" in allowed:
         return CLINIC_ADMIN
-    if user.has_perm("intake.review_intake"):
+    if "intake.review_intake" in allowed:
         return THERAPIST
-    if user.has_perm("clinic.view_client"):
+    if "clinic.view_client" in allowed:
         return RECEPTIONIST
     return None

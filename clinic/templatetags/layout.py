@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from clinic.context_processors import permission_set
+from clinic.roles import permission_set
 
 register = template.Library()
 
