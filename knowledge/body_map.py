@@ -977,12 +977,7 @@ def build_map(
         "mode": mode,
         "views": views,
         "legend": _legend(mode, used, outlined=bool(circled)),
-        "pain_scale": [
-            {"key": str(i), "label": str(i), "classes": f"bm-zone bm-zone--pain bm-pain-{i}"}
-            for i in range(11)
-        ]
-        if mode == "display" and "pain" in used
-        else [],
+        "pain_scale": _pain_scale() if mode == "display" and "pain" in used else [],
         "fieldsets": _fieldsets(chosen, zone_names) if mode == "input" else [],
         "summary": _summary(state, zone_names),
     }
@@ -1030,6 +1025,14 @@ def _map_shape(
         "selected": is_selected,
         "deep": slug in DEEP_ZONES,
     }
+
+
+def _pain_scale() -> list[MapLegendItem]:
+    """The steps of the pain scale under a map that shows pain."""
+    return [
+        {"key": str(i), "label": str(i), "classes": f"bm-zone bm-zone--pain bm-pain-{i}"}
+        for i in range(11)
+    ]
 
 
 def _markers(view: View) -> list[MapViewMarker]:
@@ -1106,18 +1109,24 @@ def _summary(
 ) -> list[MapSummaryItem]:
     """The marks in words, in drawing order, for screen readers and print."""
     items: list[MapSummaryItem] = []
-    for slug, shapes in ZONE_SHAPES.items():
-        for shape in shapes:
-            mark = state.get((slug, shape.side))
-            if not mark:
-                continue
-            name = _shape_name(zone_display_name(slug, zone_names), shape.side)
-            if mark["level"] == "pain":
-                text = f"{name}: pain {mark['intensity']} out of 10"
-            else:
-                text = f"{name}: {mark['level']} referral zone"
-            items.append({"zone": slug, "name": name, "text": text})
+    for slug, side in sorted(state, key=_DRAWING_ORDER.__getitem__):
+        mark = state[(slug, side)]
+        name = _shape_name(zone_display_name(slug, zone_names), side)  # type: ignore[arg-type]
+        if mark["level"] == "pain":
+            text = f"{name}: pain {mark['intensity']} out of 10"
+        else:
+            text = f"{name}: {mark['level']} referral zone"
+        items.append({"zone": slug, "name": name, "text": text})
     return items
+
+
+# Each shape's place in the drawing (ZONE_SHAPES' order), as (zone, side).
+_DRAWING_ORDER: dict[tuple[str, str], int] = {
+    (slug, shape.side): number
+    for number, (slug, shape) in enumerate(
+        (slug, shape) for slug, shapes in ZONE_SHAPES.items() for shape in shapes
+    )
+}
 
 
 def _deep_hatch() -> str:

@@ -13,8 +13,10 @@ template's autoescaping did.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -22,14 +24,24 @@ from django.utils.safestring import SafeString, mark_safe
 from knowledge.body_map import (
     _DEEP_HATCH,
     CHART_LABEL_LAYOUT,
+    LEVELS,
     SILHOUETTES,
     VIEW_BY_KEY,
+    VIEWS,
+    ZONE_SHAPES,
     BodyMap,
     MapShape,
     MapView,
     _fmt,
+    _map_shape,
     _markers,
+    _normalise_marks,
+    _normalise_selected,
+    _pain_scale,
+    zone_display_name,
 )
+from knowledge.body_map import _legend as _legend_items
+from knowledge.body_map import _summary as _summary_items
 
 
 def render_map(body_map: BodyMap, *, name: str = "zones", id_prefix: str = "bm") -> SafeString:
@@ -68,10 +80,131 @@ def render_map(body_map: BodyMap, *, name: str = "zones", id_prefix: str = "bm")
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
+def render_display(
+    marks: Iterable[Mapping[str, object]] | None = None,
+    *,
+    zone_names: Mapping[str, str] | None = None,
+    outlined: Iterable[str] = (),
+    name: str = "zones",
+    id_prefix: str = "bm",
+) -> SafeString:
+    """`render_map(build_map(marks, mode="display", ...))`, the same HTML, without building the
+    map's ~170 dicts.
+
+    Only a shape's classes and title change from map to map, with its mark, its zone's name and
+    whether it is outlined: each shape's markup is kept per process for each of those it has
+    been drawn with (a shape has at most fourteen marks). A label's markup is kept marked and
+    unmarked; the legend per set of levels shown.
+    """
+    state = _normalise_marks(marks)
+    circled = _normalise_selected(outlined)
+    named = zone_names.get if zone_names else _no_name
+    prefix = escape(id_prefix)
+    parts = [
+        _assets(),
+        f'<div class="bm bm--display" id="{prefix}" data-body-map data-name="{escape(name)}">\n',
+        '  <div class="bm-views">\n',
+    ]
+    for view in VIEWS:
+        parts.append(_view_head(view.key, id_prefix, False))
+        parts.append('        <g class="bm-zones">\n')
+        marked = set()
+        for key in _VIEW_SHAPES[view.key]:
+            slug, side = key
+            mark = state.get(key)
+            if mark is None:
+                parts.append(_display_shape(slug, side, named(slug), None, None, key in circled))
+                continue
+            marked.add(slug)
+            parts.append(
+                _display_shape(
+                    slug, side, named(slug), mark["level"], mark["intensity"], key in circled
+                )
+            )
+        parts.append("        </g>\n")
+        parts.append('        <g class="bm-labels" aria-hidden="true">\n')
+        for zone, plain, highlighted in _label_markup(view.key):
+            parts.append(highlighted if zone in marked else plain)
+        parts.append("        </g>\n")
+        parts.append(_view_tail(view.key))
+    parts.append("  </div>\n")
+    used = frozenset(mark["level"] for mark in state.values()) or frozenset(LEVELS)
+    parts.append(_display_legend(used, bool(circled)))
+    parts.append(_summary({"summary": _summary_items(state, zone_names)}))  # type: ignore[typeddict-item]
+    parts.append("</div>\n")
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+# Per view, its shapes in drawing order (build_map's), as (zone, side).
+_VIEW_SHAPES: dict[str, tuple[tuple[str, str], ...]] = {
+    view.key: tuple(
+        (slug, shape.side)
+        for slug, shapes in ZONE_SHAPES.items()
+        for shape in shapes
+        if shape.view == view.key
+    )
+    for view in VIEWS
+}
+
+
+def _no_name(slug: str) -> None:
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _display_shape(
+    slug: str, side: str, given: str | None, level: str | None, intensity: int | None, circled: bool
+) -> str:
+    """One shape of a display map, as build_map and render_map would write it; `given` is the
+    zone's name from `zone_names`, if any."""
+    name = given or zone_display_name(slug)
+    shape = next(s for s in ZONE_SHAPES[slug] if s.side == side)
+    state = {} if level is None else {(slug, side): {"level": level, "intensity": intensity}}
+    drawn = _map_shape(slug, name, shape, state, set(), "display")
+    if circled:
+        drawn["classes"] += " bm-zone--outlined"
+        drawn["title"] += " (where the client hurts)"
+    return _shape(drawn, False, _hatch(shape.view))
+
+
+@lru_cache(maxsize=8)
+def _label_markup(key: str) -> tuple[tuple[str, str, str], ...]:
+    """Per chart label of a view: its zone, and its markup unmarked and marked."""
+    return tuple(
+        (
+            label.zone,
+            f'{before}"bm-label"{after}',
+            f'{before}"bm-label bm-label--marked"{after}',
+        )
+        for label, (before, after) in zip(CHART_LABEL_LAYOUT[key], _label_parts(key), strict=True)
+    )
+
+
+@lru_cache(maxsize=32)
+def _display_legend(levels: frozenset[str], outlined: bool) -> str:
+    return _legend(
+        {
+            "mode": "display",
+            "legend": _legend_items("display", set(levels), outlined=outlined),
+            "pain_scale": _pain_scale() if "pain" in levels else [],
+        }  # type: ignore[typeddict-item]
+    )
+
+
+@lru_cache(maxsize=1)
 def _assets() -> str:
+    """The stylesheet and script, found once per process (see `_static_changed`)."""
     css = escape(static("css/body_map.css"))
     js = escape(static("js/body_map.js"))
     return f'<link rel="stylesheet" href="{css}">\n<script src="{js}" defer></script>\n'
+
+
+def _static_changed(*, setting: str, **kwargs) -> None:
+    if setting in ("STATIC_URL", "STORAGES", "STATIC_ROOT"):
+        _assets.cache_clear()
+
+
+setting_changed.connect(_static_changed)
 
 
 @lru_cache(maxsize=64)

@@ -8,7 +8,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from knowledge.body_map import Mode, build_map
-from knowledge.body_map_html import render_map
+from knowledge.body_map_html import render_display, render_map
 
 register = template.Library()
 
@@ -33,6 +33,10 @@ def body_map(
     The markup is written in Python (`knowledge.body_map_html`), not by a template: a map has
     some 170 shapes and labels, and the template language took 13 to 20 ms a map.
     """
+    if mode == "display":
+        return render_display(
+            marks, zone_names=zone_names, outlined=outlined, name=name, id_prefix=id_prefix
+        )
     return render_map(
         build_map(marks, mode=mode, selected=selected, zone_names=zone_names, outlined=outlined),
         name=name,

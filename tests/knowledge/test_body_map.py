@@ -485,3 +485,53 @@ def test_the_legend_explains_the_levels_on_the_map():
     assert build_map([{"zone": "calf", "level": "spillover"}])["pain_scale"] == []
     assert len(build_map([{"zone": "calf", "intensity": 3}])["pain_scale"]) == 11
     assert [i["key"] for i in build_map(mode="input")["legend"]] == ["selected", "deep"]
+
+
+# --- the display map written without build_map's dicts (knowledge.body_map_html.render_display)
+
+
+def _random_display_maps(count: int):
+    """Marks of every level, side and intensity, outlines, names needing escapes, prefixes."""
+    import random
+
+    from knowledge.body_map import ZONE_SLUGS
+
+    rnd = random.Random(8)
+    for _ in range(count):
+        marks = []
+        for _ in range(rnd.randint(0, 8)):
+            mark = {"zone": rnd.choice(ZONE_SLUGS), "side": rnd.choice(["left", "right", "both"])}
+            level = rnd.choice(["pain", "essential", "spillover", None])
+            if level:
+                mark["level"] = level
+            if level in ("pain", None) and rnd.random() < 0.8:
+                mark["intensity"] = rnd.randint(0, 10)
+            marks.append(mark)
+        outlined = [
+            f"{rnd.choice(ZONE_SLUGS)}:{rnd.choice(['left', 'right', 'both'])}"
+            for _ in range(rnd.randint(0, 3))
+        ]
+        names = None
+        if rnd.random() < 0.7:
+            names = {zone: f'<{zone}> & "it\'s"' for zone in rnd.sample(ZONE_SLUGS, 10)}
+        yield marks, outlined, names, rnd.choice(["bm", "review-bm", 'a"<b'])
+
+
+def test_a_display_map_written_directly_is_the_one_render_map_writes():
+    from knowledge.body_map_html import render_display, render_map
+
+    for marks, outlined, names, prefix in [
+        (None, (), None, "bm"),
+        *_random_display_maps(150),
+    ]:
+        built = build_map(marks, mode="display", zone_names=names, outlined=outlined)
+        assert render_display(
+            marks, zone_names=names, outlined=outlined, id_prefix=prefix
+        ) == render_map(built, id_prefix=prefix)
+
+
+def test_a_display_map_still_refuses_a_malformed_mark():
+    from knowledge.body_map_html import render_display
+
+    with pytest.raises(ValueError, match="intensity"):
+        render_display([{"zone": "calf", "intensity": 11}])
