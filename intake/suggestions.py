@@ -79,9 +79,14 @@ def suggestion_map_context(intake: Intake, index: int) -> dict | None:
     return {
         "suggestion": item,
         "index": index,
-        "marks": [
-            {"zone": r["zone"], "side": "both", "level": r["kind"]}
-            for r in item.get("referrals", [])
-        ],
+        "marks": referral_marks(item),
         "outlined": [f"{p.zone.slug}:{p.side}" for p in intake.pain_reports.all()],
     }
+
+
+def referral_marks(suggestion: dict) -> list[dict]:
+    """Body map marks for a stored suggestion's referral zones (on both sides)."""
+    return [
+        {"zone": r["zone"], "side": "both", "level": r["kind"]}
+        for r in suggestion.get("referrals", [])
+    ]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clinic.access import get_client_for_user
 from clinic.audit import audit_record
 from clinic.models import AuditEvent
-from intake import json_io
+from intake import json_io, review_html
 from intake.access import LinkRefusedError, get_intake_for_user, get_link_for_token
 from intake.forms import (
     AmendmentForm,
@@ -30,6 +31,7 @@ from intake.forms import (
     state_to_data,
 )
 from intake.models import Intake, IntakeStatus
+from intake.review import Review, ReviewLoader, load_review
 from intake.services import (
     IntakeConflictError,
     IntakeNotDraftError,
@@ -42,7 +44,8 @@ from intake.services import (
     online_intake_start,
     online_link_create,
 )
-from intake.suggestions import intake_suggestions_store, suggestion_map_context
+from intake.suggestions import intake_suggestions_store, referral_marks, suggestion_map_context
+from knowledge.body_map_html import render_display
 from knowledge.intake_json import IntakeJSONError
 
 TO_REVIEW_PER_PAGE = 50
@@ -237,8 +240,8 @@ def intake_autosave(request, pk):
 # Reading, reviewing, amending
 
 
-def _detail_context(request, intake: Intake, *, full: Intake | None = None) -> dict:
-    full = full or Intake.objects.with_details().get(pk=intake.pk)
+def _detail_context(request, intake: Intake) -> dict:
+    full = Intake.objects.with_details().get(pk=intake.pk)
     return {
         "intake": full,
         "client": full.client,
@@ -254,15 +257,9 @@ def _detail_context(request, intake: Intake, *, full: Intake | None = None) -> d
 
 
 def _factor_groups(intake: Intake) -> list[dict]:
-    from knowledge.models import FactorKind
-
-    groups = []
-    for kind, label in FactorKind.choices:
-        items = [f for f in intake.factors.all() if f.factor.kind == kind]
-        other = (intake.other_factors or {}).get(kind, "")
-        if items or other:
-            groups.append({"label": label, "items": items, "other": other})
-    return groups
+    return review_html.factor_groups(
+        ((f.factor.kind, f) for f in intake.factors.all()), intake.other_factors
+    )
 
 
 @login_required
@@ -283,10 +280,9 @@ def intake_detail(request, pk):
 @permission_required("intake.review_intake", raise_exception=True)
 @require_GET
 def intake_review(request, pk):
-    # Loaded with everything the review shows, in one go with the access check.
-    intake = get_intake_for_user(
-        request.user, pk, for_review=True, queryset=Intake.objects.with_details()
-    )
+    # The intake and everything the review shows, in one query, through the access check.
+    loader = ReviewLoader()
+    intake = get_intake_for_user(request.user, pk, for_review=True, queryset=loader)
     if intake.is_draft:
         messages.info(request, "This intake is still a draft: it can be reviewed once submitted.")
         return redirect(intake)
@@ -297,14 +293,57 @@ def intake_review(request, pk):
         obj=intake,
         detail={"review": True},
     )
+    review = loader.review
     if intake.suggested_at is None:
         intake_suggestions_store(request=request, actor=request.user, intake=intake)
-    context = _detail_context(request, intake, full=intake)
-    context["amendment_form"] = AmendmentForm()
-    context["map"] = suggestion_map_context(context["intake"], 0)
-    context["all_zone_names"] = _all_zone_names()
-    context["can_plan"] = request.user.has_perm("treatments.add_treatmentplan")
-    return render(request, "intake/intake_review.html", context)
+        review = load_review(intake.pk)  # with the ranking as stored, and when
+    context, parts = _review_context(request, review)
+    return review_html.render_with_parts(request, "intake/intake_review.html", context, parts)
+
+
+def _review_context(request, review: Review) -> tuple[dict, dict]:
+    """The review page's context, and its parts written in Python (intake.review_html)."""
+    intake, client, user = review.intake, review.client, request.user
+    links = review_html.Links()
+    # One token for base.html's and for the forms written here, as {% csrf_token %} gives.
+    csrf_token = get_token(request)
+    ranked = intake.suggestions or []
+    referral_map = ""
+    if ranked:
+        referral_map = review_html.referral_map(
+            ranked[0],
+            links=links,
+            marks=referral_marks(ranked[0]),
+            outlined=[f"{pain.zone}:{pain.side}" for pain in review.pains],
+            zone_names=review.zone_names,
+        )
+    parts = {
+        "header": review_html.header(review, links=links, csrf_token=csrf_token),
+        "alerts": review_html.alerts(review.alerts),
+        "suggestions": review_html.suggestions(
+            intake,
+            links=links,
+            can_plan=user.has_perm("treatments.add_treatmentplan"),
+            csrf_token=csrf_token,
+        ),
+        "referral_map": referral_map,
+        "pain_map": render_display(
+            [
+                {"zone": pain.zone, "side": pain.side, "level": "pain", "intensity": pain.intensity}
+                for pain in review.pains
+            ],
+            zone_names={pain.zone: pain.name for pain in review.pains},
+            id_prefix="review-bm",
+        ),
+        "summary": review_html.summary(review),
+        "amendments": review_html.amendments(
+            review,
+            links=links,
+            can_amend=user.has_perm("intake.add_amendment"),
+            csrf_token=csrf_token,
+        ),
+    }
+    return {"client_name": client.full_name, "csrf_token": csrf_token}, parts
 
 
 @login_required
