@@ -165,11 +165,13 @@ class ImportReport:
         return bool(self.rows) and not self.bad_rows
 
 
-def decode_upload(raw: bytes) -> str:
-    """The uploaded bytes as text: UTF-8, with or without a byte-order mark."""
+def decode_upload(raw: bytes, *, size: int | None = None) -> str:
+    """The uploaded bytes as text: UTF-8, with or without a byte-order mark. `size`, the
+    file's whole size when only its start was read, goes into the message of a file too big."""
     if len(raw) > IMPORT_MAX_BYTES:
+        size = max(size or 0, len(raw))
         raise ImportFileError(
-            f"The file is {len(raw) / 1024 / 1024:.1f} MB; the limit is 2 MB. "
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is 2 MB. "
             "Split it into smaller files."
         )
     try:

@@ -206,3 +206,30 @@ def test_the_report_reads_the_database_in_bounded_queries(db, django_assert_max_
     with django_assert_max_num_queries(3):
         report = validate_import(HEADER + rows)
     assert report.is_valid
+
+
+def test_a_file_far_over_the_limit_is_refused_with_its_real_size(as_admin):
+    response = as_admin.post("/exports/import/", upload(b"x" * (5 * 1024 * 1024)))
+
+    assert response.status_code == 400
+    assert "The file is 5.0 MB; the limit is 2 MB." in response.content.decode()
+
+
+def test_a_confirm_sent_back_with_cr_lf_line_breaks_is_measured_as_uploaded(as_admin):
+    """Browsers send a form's text back with CR LF: a file just under 2 MB with LF line
+    breaks must not grow over the limit on its way back (its rows are then checked)."""
+    from clinic.csv_io import IMPORT_MAX_BYTES
+
+    line = "Ann,Lee,01/01/1980,,ann@example.com," + "x" * 1100 + "\n"
+    lines = (IMPORT_MAX_BYTES - len(HEADER)) // len(line)
+    text = HEADER + line * lines
+    assert IMPORT_MAX_BYTES - len(line) < len(text) + lines <= IMPORT_MAX_BYTES + lines
+    response = as_admin.post("/exports/import/", {"csv_text": text.replace("\n", "\r\n")})
+    page = response.content.decode()
+    assert "over 2 MB" not in page
+    assert "Nothing has been saved" in page or "nothing was registered" in page
+
+    over = HEADER + line * (lines + 2)
+    response = as_admin.post("/exports/import/", {"csv_text": over})
+    assert "The file is over 2 MB" in response.content.decode()
+    assert Client.objects.count() == 0
