@@ -8,16 +8,17 @@ template's autoescaping did, and dates are formatted with the template's own `da
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import numberformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from clinic.markup import date_formatter, url_maker
+from clinic.markup import date_formatter
 from treatments import charts
 from treatments.models import Finding, Session
 
@@ -27,23 +28,55 @@ def escape(text) -> str:
     return html.escape(str(text))
 
 
+# Ids no row has, standing for the arguments in a URL reversed once (`_url`).
+_PLACEHOLDERS = (918273645546372819, 918273645546372817)
+_URL_FORMATS: dict[tuple, str] = {}
+
+
+def _url_format(viewname: str, count: int) -> str:
+    """`reverse(viewname, args=…)` of `count` arguments as an escaped format string, each
+    pattern reversed once per process and script prefix (a reverse costs some 50 µs)."""
+    key = (viewname, count, get_script_prefix(), get_urlconf())
+    pattern = _URL_FORMATS.get(key)
+    if pattern is None:
+        path = escape(reverse(viewname, args=_PLACEHOLDERS[:count]))
+        pattern = path.replace("{", "{{").replace("}", "}}")
+        for placeholder in _PLACEHOLDERS[:count]:
+            pattern = pattern.replace(str(placeholder), "{}", 1)
+        _URL_FORMATS[key] = pattern
+    return pattern
+
+
+def _url(viewname: str, *args) -> str:
+    """`reverse(viewname, args=args)`, escaped, for ids and slugs (nothing to escape)."""
+    return _url_format(viewname, len(args)).format(*args)
+
+
 def _session_url(client_id: int):
-    return url_maker("treatments:session_detail", client_id)
+    pattern = _url_format("treatments:session_detail", 2)
+    return lambda pk: pattern.format(client_id, pk)
 
 
 _DAY_FORMATTERS: dict[tuple, Callable] = {}
 
 
-def _day(fmt: str) -> Callable:
-    """`clinic.markup.date_formatter(fmt)`, made once per format and language (it translates
-    and escapes the twelve month names each time it is made)."""
-    key = (fmt, get_language())
-    if key not in _DAY_FORMATTERS:
+@functools.lru_cache(maxsize=8192)
+def _day_text(fmt: str, language: str, day) -> str:
+    """`clinic.markup.date_formatter(fmt)(day)` in `language` (the active one when called), as
+    a plain str: the page writes some 250 dates, most of them again on every request."""
+    key = (fmt, language)
+    if key not in _DAY_FORMATTERS:  # made once: it translates the twelve month names
         _DAY_FORMATTERS[key] = date_formatter(fmt)
-    return _DAY_FORMATTERS[key]
+    return str(_DAY_FORMATTERS[key](day))
 
 
-def findings_grid(columns: list[Session], rows: Iterable, client_id: int) -> SafeString:
+def _day(fmt: str) -> Callable:
+    """The template filter `|date:fmt` ("j M", "j M Y"), escaped, in the active language."""
+    language = get_language()
+    return lambda day: _day_text(fmt, language, day)
+
+
+def findings_grid(columns: list[Session], rows: list, client_id: int) -> SafeString:
     """The `<thead>` and `<tbody>` of the trigger-point grid: a column per session with
     findings, a row per muscle, point and side (`progress.FindingRow`)."""
     url = _session_url(client_id)
@@ -56,19 +89,22 @@ def findings_grid(columns: list[Session], rows: Iterable, client_id: int) -> Saf
         ]
     )
     parts = [f'<thead><tr><th scope="col">Muscle, point, side</th>{head}</tr></thead>\n<tbody>']
-    # A cell's markup depends only on its state and tenderness: written once for each.
+    # Each finding's cell, written once for each state and tenderness; then the rows are
+    # joined by lookups alone (a hundred-session grid has some 900 cells, 200 findings).
+    by_state: dict[tuple, str] = {}
     cells: dict = {None: '<td class="state-cell"></td>'}
-    for row in rows:
-        tds = []
-        for finding in row.cells:
-            key = None if finding is None else (finding.state, finding.tenderness)
-            td = cells.get(key)
-            if td is None:
-                td = cells[key] = _cell(finding)
-            tds.append(td)
-        parts.append(
-            f'\n<tr><th scope="row" class="fw-normal">{escape(row.label)}</th>{"".join(tds)}</tr>'
-        )
+    for finding in set().union(*(row.cells for row in rows)):
+        if finding is not None:
+            key = (finding.state, finding.tenderness)
+            if key not in by_state:
+                by_state[key] = _cell(finding)
+            cells[finding] = by_state[key]
+    td = cells.__getitem__
+    parts.extend(
+        f'\n<tr><th scope="row" class="fw-normal">{escape(row.label)}</th>'
+        f"{''.join(map(td, row.cells))}</tr>"
+        for row in rows
+    )
     parts.append("\n</tbody>")
     return mark_safe("".join(parts))  # noqa: S308 (values escaped above)
 
@@ -138,13 +174,14 @@ def measure_rows(rows: list[tuple], unit: str = "") -> SafeString:
     day = _day("j M Y")
     localize = _number_formatter()
     scores: dict[str, str] = {}  # localised once per score shown (they repeat)
-    changes: dict = {None: "baseline"}  # and each change (progress shares equal ones)
+    # and each change, by identity (`measures.with_changes` shares equal ones)
+    changes: dict[int, str] = {id(None): "baseline"}
     parts = []
     for measure, change in rows:
-        shown = changes.get(change)
+        shown = changes.get(id(change))
         if shown is None:
             highlight = "mcid" if change.meaningful and change.improved else ""
-            shown = changes[change] = f'<span class="{highlight}">{escape(change.label)}</span>'
+            shown = changes[id(change)] = f'<span class="{highlight}">{escape(change.label)}</span>'
         key = str(measure.score)
         if key not in scores:
             scores[key] = escape(localize(measure.score.normalize()))
@@ -188,13 +225,17 @@ _FINDINGS_KEY = (
 )
 
 
+_MEASURE = "treatments:measure_create"
+_SURGERY = "treatments:surgery_detail"  # SurgeryEpisode.get_absolute_url
+_PLAN = "treatments:plan_detail"  # TreatmentPlan.get_absolute_url
+
+
 def page(client, progress, *, can_record: bool) -> SafeString:
     """The progress page's content (`progress.build`'s `Progress` of `client`): breadcrumb,
     summary, a card a chart with its table, the NPRS table, the findings grid, surgery and
     plans. `treatments/progress.html` puts it in the page."""
     name = escape(client.full_name)
-    client_url = escape(client.get_absolute_url())
-    measure_url = url_maker("treatments:measure_create", client.pk)  # the kind last
+    client_url = _url("client_detail", client.pk)
     born = date_formatter("j F Y")
     today = date_formatter("j F Y")(timezone.localtime())  # {% now "j F Y" %}
     out = [
@@ -209,14 +250,14 @@ def page(client, progress, *, can_record: bool) -> SafeString:
         "  </div>\n"
         '  <div class="d-flex gap-2 no-print">\n'
         '    <a class="btn btn-outline-primary" href="'
-        f'{escape(reverse("treatments:progress_report", args=[client.pk]))}">Print report</a>\n'
+        f'{_url("treatments:progress_report", client.pk)}">Print report</a>\n'
         "  "
     ]
     if can_record and not client.is_archived:
         out.append(
             "".join(
-                f'\n    <a class="btn btn-outline-secondary" href="{escape(measure_url(kind))}">'
-                f"Record {kind.upper()}</a>"
+                '\n    <a class="btn btn-outline-secondary" '
+                f'href="{_url(_MEASURE, client.pk, kind)}">Record {kind.upper()}</a>'
                 for kind in ("nprs", "psfs", "lefs")
             )
             + "\n  "
@@ -326,14 +367,15 @@ def _timeline(episodes: list, plans: list) -> str:
         when = day(episode.date) if episode.date else "date not set"
         surgery.append(
             '<li class="mb-1"><span class="badge text-bg-danger">Surgery</span> '
-            f'<a href="{escape(episode.get_absolute_url())}">{escape(episode.title)}</a>, '
+            f'<a href="{_url(_SURGERY, episode.client_id, episode.pk)}">'
+            f"{escape(episode.title)}</a>, "
             f"{when} ({escape(str(episode.get_status_display()).lower())})</li>"
         )
     for plan in plans:
         review = f", review {day(plan.review_date)}" if plan.review_date else ""
         items.append(
             '<li class="mb-1"><span class="badge text-bg-success">Plan</span> '
-            f'<a href="{escape(plan.get_absolute_url())}">from {day(plan.start_date)}</a>'
+            f'<a href="{_url(_PLAN, plan.client_id, plan.pk)}">from {day(plan.start_date)}</a>'
             f"{review} ({escape(str(plan.get_status_display()).lower())})</li>"
         )
     none = "" if episodes or plans else '<li class="text-secondary">None.</li>'

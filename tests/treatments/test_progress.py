@@ -250,3 +250,32 @@ def test_the_progress_page_shows_the_written_content(as_therapist, record):
     assert body.count("<h1") == 1
     assert "Record NPRS" in body and "<svg" in body and "findings-grid" in body
     assert "Better: &quot;less&quot;" not in body  # a note's assessment is not shown
+
+
+def test_urls_reversed_once_a_process_are_the_ones_reverse_gives():
+    from django.urls import reverse
+
+    from treatments import progress_html
+
+    for viewname, args in [
+        ("treatments:session_detail", (3, 71)),
+        ("treatments:measure_create", (12, "lefs")),
+        ("client_detail", (5,)),
+        ("treatments:progress_report", (5,)),
+    ]:
+        assert progress_html._url(viewname, *args) == reverse(viewname, args=args)
+    assert progress_html._session_url(4)(9) == reverse("treatments:session_detail", args=[4, 9])
+
+
+def test_dates_are_written_as_the_date_filter_writes_them_in_each_language():
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import translation
+
+    from treatments import progress_html
+
+    days = [date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28)]
+    for language in ("en", "de", "fr"):
+        with translation.override(language):
+            for fmt in ("j M", "j M Y"):
+                write = progress_html._day(fmt)
+                assert [write(day) for day in days] == [date_filter(day, fmt) for day in days]
