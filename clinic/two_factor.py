@@ -43,7 +43,11 @@ def confirmed_device(user) -> TOTPDevice | None:
 def two_factor_url(user, next_url: str = "") -> str:
     """Where a user who still has to pass two-factor goes: the code page, or set-up."""
     name = "two_factor_verify" if confirmed_device(user) else "two_factor_setup"
-    return f"{reverse(name)}?{urlencode({'next': next_url})}" if next_url else reverse(name)
+    return _url_with_next(reverse(name), next_url)
+
+
+def _url_with_next(url: str, next_url: str | None) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
 def _next_url(request) -> str:
@@ -184,5 +188,4 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def _with_next(url: str, request) -> str:
-    next_url = request.GET.get("next") or request.POST.get("next")
-    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+    return _url_with_next(url, request.GET.get("next") or request.POST.get("next"))
