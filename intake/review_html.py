@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import normalize_newlines
 from django.utils.translation import get_language
 
 from intake.models import (
@@ -113,8 +112,13 @@ def csrf_input(token: str) -> str:
 
 
 def linebreaksbr(text: str) -> str:
-    """`|linebreaksbr` of a plain string."""
-    return escape(normalize_newlines(text)).replace("\n", "<br>")
+    """`|linebreaksbr` of a plain string (its newlines normalised as normalize_newlines does)."""
+    return escape(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
+
+
+# The knowledge base's words (questions, factor names, the reasons the ranking gives) are the
+# same on every review: each is escaped once. Never a client's own text.
+_known = lru_cache(maxsize=4096)(escape)
 
 
 def _capfirst(text: str) -> str:
@@ -291,7 +295,7 @@ def _ranked(
     for index, s in enumerate(items):
         muscle = escape(s["muscle"])
         score = _score(s["score"], language)
-        reasons = "".join(f"<li>{escape(_capfirst(reason))}</li>" for reason in s["reasons"])
+        reasons = "".join(f"<li>{_known(_capfirst(reason))}</li>" for reason in s["reasons"])
         points = s.get("trigger_points")
         plan = (
             f'<form method="post" action="{action}">{csrf}'
@@ -398,7 +402,7 @@ def _pain_row(pain: PainRow) -> str:
 
 def _factor_item(item: FactorRow) -> str:
     detail = f' <span class="text-secondary">({escape(item.detail)})</span>' if item.detail else ""
-    return f"<li>{escape(item.name)}{detail}</li>"
+    return f"<li>{_known(item.name)}{detail}</li>"
 
 
 def summary(review: Review) -> SafeString:
@@ -440,9 +444,9 @@ def summary(review: Review) -> SafeString:
     )
     answers = "".join(
         '      <li class="d-flex justify-content-between border-bottom py-1 gap-3">'
-        f"<span>{escape(answer.question)}</span>"
+        f"<span>{_known(answer.question)}</span>"
         f'<strong class="{_ANSWER_CLASSES.get(answer.answer, "")} text-nowrap">'
-        f"{escape(_ANSWERS.get(answer.answer, answer.answer))}</strong></li>\n"
+        f"{_known(_ANSWERS.get(answer.answer, answer.answer))}</strong></li>\n"
         for answer in review.answers
     )
     return mark_safe(  # noqa: S308 (every value is escaped)
