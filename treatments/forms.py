@@ -247,9 +247,18 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, muscles=(), points=(), point_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["muscle"].choices = NormalChoices([("", "Choose a muscle"), *muscles])
-        self.fields["trigger_point"].choices = NormalChoices([("", "Whole muscle"), *points])
+        for name, choices in self.row_choices(muscles=muscles, points=points).items():
+            self.fields[name].choices = choices
         self.point_owner = point_owner or {}
+
+    @staticmethod
+    def row_choices(*, muscles=(), points=(), point_owner=None) -> dict[str, NormalChoices]:
+        """The choices each row sets on its fields (the note's table writes an unbound
+        formset's rows from these without building its forms)."""
+        return {
+            "muscle": NormalChoices([("", "Choose a muscle"), *muscles]),
+            "trigger_point": NormalChoices([("", "Whole muscle"), *points]),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -291,7 +300,13 @@ class TreatmentForm(forms.Form):
 
     def __init__(self, *args, muscles=(), points=(), point_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["muscle"].choices = NormalChoices([("", "Any / general"), *muscles])
+        for name, choices in self.row_choices(muscles=muscles).items():
+            self.fields[name].choices = choices
+
+    @staticmethod
+    def row_choices(*, muscles=(), points=(), point_owner=None) -> dict[str, NormalChoices]:
+        """As `FindingForm.row_choices`."""
+        return {"muscle": NormalChoices([("", "Any / general"), *muscles])}
 
     def clean(self):
         cleaned = super().clean()

@@ -21,7 +21,7 @@ from clinic.audit import audit_record
 from clinic.models import AuditEvent, Client
 from intake.models import Intake
 from knowledge.models import Muscle, TriggerPoint
-from treatments import progress_html, services
+from treatments import page_reads, progress_html, services
 from treatments.access import (
     bookable_therapists,
     get_client_for_clinical,
@@ -46,8 +46,6 @@ from treatments.measures import LEFS_ITEMS, MEASURES
 from treatments.models import (
     MeasureKind,
     OutcomeMeasure,
-    PlanMuscle,
-    PlanStatus,
     Session,
     SessionStatus,
     SurgeryNote,
@@ -110,11 +108,11 @@ def _therapist_filter(request):
 @permission_required("treatments.view_session", raise_exception=True)
 def schedule_day(request):
     day = _parse_day(request.GET.get("date"))
-    therapists, chosen = _therapist_filter(request)
-    sessions = Session.objects.on_day(day).for_schedule()
-    if chosen:
-        sessions = sessions.for_therapist(chosen)
-    sessions = list(sessions)
+    # Rows from prepared queries (treatments/page_reads.py), written by {% schedule_columns %}.
+    therapists = page_reads.bookable_therapist_rows()
+    wanted = request.GET.get("therapist")
+    chosen = next((t for t in therapists if str(t.pk) == wanted), None) if wanted else None
+    sessions = page_reads.day_slots(day, chosen.pk if chosen else None)
     shown = [chosen] if chosen else therapists
     busy = {s.therapist_id for s in sessions}
     shown = [t for t in shown if t.pk in busy or chosen] or shown
@@ -133,6 +131,8 @@ def schedule_day(request):
         "columns": columns,
         "count": sum(1 for s in sessions if s.status != SessionStatus.CANCELLED),
         "view": "day",
+        "can_read_notes": request.user.has_perm("treatments.view_clinical_notes"),
+        "can_change": request.user.has_perm("treatments.change_session"),
     }
     return render(request, "treatments/schedule_day.html", context)
 
@@ -366,11 +366,8 @@ def _note_context(request, session, **extra) -> dict:
 
 def _note_choice_kwargs() -> dict:
     """The muscle and trigger-point choices, read in one query (muscles without points too)."""
-    rows = Muscle.objects.order_by(
-        "name", "slug", "trigger_points__position", "trigger_points__id"
-    ).values_list("slug", "name", "trigger_points__id", "trigger_points__label")
     muscles, points, owner = [], [], {}
-    for slug, name, point_id, label in rows:
+    for slug, name, point_id, label in page_reads.muscle_point_rows():
         if not muscles or muscles[-1][0] != slug:
             muscles.append((slug, name))
         if point_id is not None:
@@ -379,46 +376,51 @@ def _note_choice_kwargs() -> dict:
     return {"muscles": muscles, "points": points, "point_owner": owner}
 
 
-def _plan_muscles(session: Session) -> list[Muscle]:
-    """The target muscles of the session's plan, or of the client's active plan (one query)."""
-    if session.treatment_plan_id:
-        links = PlanMuscle.objects.filter(plan_id=session.treatment_plan_id)
-    else:
-        links = PlanMuscle.objects.filter(
-            plan__client_id=session.client_id, plan__status=PlanStatus.ACTIVE
-        )
-    return [pm.muscle for pm in links.select_related("muscle").order_by("added_at", "id")]
+def _note_form_session(user, client_pk, pk) -> Session:
+    """`get_session_for_user(user, client_pk, pk, clinical=True, addenda=False)` for the note
+    form's GET, with the same checks, as one prepared query: a session with the note's columns,
+    its client and therapist, whose findings and treatments `_note_initial` reads as rows."""
+    require(user, "treatments.view_session", "treatments.view_clinical_notes")
+    client = get_client_for_user(user, client_pk)
+    session = page_reads.note_session(pk=int(pk), client=client)
+    if session is None:
+        raise Http404("No such session")
+    return session
 
 
 def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:
-    plan_muscles = _plan_muscles(session)
+    plan_muscles = page_reads.plan_muscles(session)
     note = {name: getattr(session, name) for name in services.NOTE_FIELDS}
     note["version"] = session.version
     if not session.home_care:
         note["home_care"] = services.home_care_from(plan_muscles)
     findings = [
         {
-            "muscle": f.muscle.slug,
-            "trigger_point": str(f.trigger_point_id or ""),
-            "side": f.side,
-            "state": f.state,
-            "tenderness": f.tenderness,
-            "referral_reproduced": f.referral_reproduced,
+            "muscle": muscle,
+            "trigger_point": str(point_id or ""),
+            "side": side,
+            "state": state,
+            "tenderness": tenderness,
+            "referral_reproduced": referral_reproduced,
         }
-        for f in session.findings.all()
+        for muscle, point_id, side, state, tenderness, referral_reproduced in (
+            page_reads.note_findings(session_id=session.pk)
+        )
     ]
     listed = {row["muscle"] for row in findings}
     findings += [{"muscle": m.slug, "side": "both"} for m in plan_muscles if m.slug not in listed]
     findings += [{"side": "both"} for _ in range(BLANK_FINDING_ROWS)]
     treatments = [
         {
-            "technique": t.technique,
-            "muscle": t.muscle.slug if t.muscle_id else "",
-            "side": t.side,
-            "pressure": t.pressure,
-            "minutes": t.minutes,
+            "technique": technique,
+            "muscle": muscle or "",
+            "side": side,
+            "pressure": pressure,
+            "minutes": minutes,
         }
-        for t in session.treatments.all()
+        for technique, muscle, side, pressure, minutes in page_reads.note_treatments(
+            session_id=session.pk
+        )
     ]
     treatments += [{} for _ in range(BLANK_TREATMENT_ROWS)]
     return note, findings, treatments
@@ -427,7 +429,10 @@ def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:
 @login_required
 def session_note(request, client_pk, pk):
     require(request.user, "treatments.change_clinical_notes")
-    session = get_session_for_user(request.user, client_pk, pk, clinical=True, addenda=False)
+    if request.method == "POST":
+        session = get_session_for_user(request.user, client_pk, pk, clinical=True, addenda=False)
+    else:
+        session = _note_form_session(request.user, client_pk, pk)
     if session.client.is_archived:
         raise PermissionDenied("An archived client's record cannot be changed.")
     if session.is_signed:
@@ -490,6 +495,10 @@ def session_note(request, client_pk, pk):
         "form": form,
         "findings": findings,
         "treatments": treatments,
+        # Read here: the template's `findings.x` would look up `findings["x"]` first, which
+        # builds every form of the formset (the rows are written without them when unbound).
+        "row_errors": findings.total_error_count() + treatments.total_error_count(),
+        "finding_errors": findings.non_form_errors(),
         "conflict": conflict,
     }
     return render(request, "treatments/session_note.html", context, status=status)

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.template import Context, Template
 
-from treatments.forms import FindingForm, TreatmentForm
+from treatments.forms import FindingForm, FindingFormSet, TreatmentForm, TreatmentFormSet
 
 CHOICES = {
     "muscles": [("gastrocnemius", "Gastrocnemius"), ("soleus", "Soleus")],
@@ -92,3 +92,86 @@ def test_errors_are_shown_under_their_control():
     assert "Minutes can be at most 240." in tag
     assert "Choose the technique used." in tag
     assert tag.count("is-invalid") == 2
+
+
+FINDING_INITIAL = [
+    {
+        "muscle": "soleus",
+        "trigger_point": "2",
+        "side": "left",
+        "state": "active",
+        "tenderness": 2,
+        "referral_reproduced": True,
+    },
+    {"muscle": "gastrocnemius", "side": "both"},
+    {"side": "both"},
+]
+TREATMENT_INITIAL = [
+    {"technique": "stripping", "muscle": "soleus", "side": "left", "pressure": "", "minutes": 15},
+    {"technique": "heat", "muscle": "", "side": "", "pressure": "", "minutes": None},
+    {},
+]
+
+
+def _rows_through_forms(formset) -> str:
+    """The template's loop before `{% table_rows %}`: `row_cells` of each form built."""
+    return Template(
+        "{% load form_options %}{% for row in formset %}<tr>\n"
+        "{% row_cells row forloop.counter %}</tr>\n{% endfor %}"
+    ).render(Context({"formset": formset}))
+
+
+@pytest.mark.parametrize(
+    ("formset_class", "prefix", "initial"),
+    [
+        (FindingFormSet, "f", FINDING_INITIAL),
+        (FindingFormSet, "f", []),
+        (TreatmentFormSet, "t", TREATMENT_INITIAL),
+    ],
+)
+def test_an_unbound_formsets_rows_are_written_as_its_forms_would_write_them(
+    formset_class, prefix, initial
+):
+    def fresh():
+        return formset_class(initial=initial, prefix=prefix, form_kwargs=CHOICES)
+
+    written = Template("{% load form_options %}{% table_rows formset %}").render(
+        Context({"formset": fresh()})
+    )
+    assert written == _rows_through_forms(fresh())
+    assert written.count("<tr>") == len(initial)
+
+
+def test_a_bound_formsets_rows_go_through_its_forms_with_their_errors():
+    data = {
+        "t-TOTAL_FORMS": "1",
+        "t-INITIAL_FORMS": "1",
+        "t-0-muscle": "soleus",
+        "t-0-minutes": "999",
+    }
+    formset = TreatmentFormSet(data, prefix="t", form_kwargs=CHOICES)
+    assert not formset.is_valid()
+    written = Template("{% load form_options %}{% table_rows formset %}").render(
+        Context({"formset": formset})
+    )
+    assert written == _rows_through_forms(formset)
+    assert "Minutes can be at most 240." in written
+
+
+@pytest.mark.parametrize("initial", [FINDING_INITIAL, []])
+def test_an_unbound_management_form_is_what_django_writes(initial):
+    formset = FindingFormSet(initial=initial, prefix="f", form_kwargs=CHOICES)
+    written = Template("{% load form_options %}{% management_form formset %}").render(
+        Context({"formset": formset})
+    )
+    assert written == str(FindingFormSet(initial=initial, prefix="f").management_form)
+    assert f'value="{len(initial)}"' in written
+
+
+def test_a_bound_management_form_is_djangos():
+    data = {"f-TOTAL_FORMS": "2", "f-INITIAL_FORMS": "0"}
+    formset = FindingFormSet(data, prefix="f", form_kwargs=CHOICES)
+    written = Template("{% load form_options %}{% management_form formset %}").render(
+        Context({"formset": formset})
+    )
+    assert written == str(formset.management_form)
