@@ -102,7 +102,7 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
     # A chart of a hundred sessions places the same days and values many times: each
     # coordinate is computed once (the same arithmetic as before, so the same numbers).
     xs: dict[date, float] = {}
-    placed_x: dict[date, str] = {}
+    placed_x: dict[date, tuple[str, str]] = {}
     ys: dict[float, tuple[str, str]] = {}
 
     def x(day: date) -> float:
@@ -166,15 +166,14 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
         for day, val in points:
             at_x = placed_x.get(day)
             if at_x is None:
-                at_x = placed_x[day] = f"{x(day)}"
+                at_x = placed_x[day] = (f"{x(day)}", _long_day(day))
             at_y = ys.get(val)
             if at_y is None:
                 at_y = ys[val] = (f"{round(top + plot_h * (1 - val / y_max), 1)}", _fmt(val))
-            pairs.append(f"{at_x},{at_y[0]}")
-            circles.append(
-                f'<circle cx="{at_x}" cy="{at_y[0]}{head}{at_y[1]} on {_long_day(day)}'
-                "</title></circle>"
-            )
+            cx, on = at_x
+            cy, shown = at_y
+            pairs.append(f"{cx},{cy}")
+            circles.append(f'<circle cx="{cx}" cy="{cy}{head}{shown} on {on}</title></circle>')
         if len(points) > 1:
             out.append(
                 f'<polyline points="{" ".join(pairs)}" fill="none" stroke="{colour}" '

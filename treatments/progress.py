@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import models
 from django.db.models import BigIntegerField, F, Func, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
@@ -257,19 +258,32 @@ PAIN_REPORTS = Read(
     ),
 )
 FINDINGS = Read(
+    # One row per muscle, point and side (a row of the grid), with its findings in session
+    # order: [session id, state, tenderness] each.
     lambda client_id: (
         Finding.objects.filter(session__client_id=client_id)
         .exclude(session__status=SessionStatus.CANCELLED)
-        .order_by("session__starts_at", "position")
+        .values("muscle__name", "trigger_point_id", "trigger_point__label", "side")
+        .order_by()
     ),
     lambda: (
-        ("session_id", None),
-        ("state", None),
-        ("tenderness", None),
         ("muscle__name", None),
         ("trigger_point_id", None),
         ("trigger_point__label", None),
         ("side", None),
+        (
+            JSONBAgg(
+                Func(
+                    "session_id",
+                    "state",
+                    "tenderness",
+                    function="json_build_array",
+                    output_field=TextField(),
+                ),
+                order_by=("session__starts_at", "position"),
+            ),
+            None,
+        ),
     ),
 )
 EPISODES = Read(
@@ -300,9 +314,11 @@ def read(client_id: int) -> dict[Read, list]:
     columns = found[0] if found else [[] for _ in READS]
     result = {}
     for item, rows in zip(READS, columns, strict=True):
-        for row in rows:
-            for index, decode in _DECODERS[item]:
-                row[index] = decode(row[index])
+        decoders = _DECODERS[item]
+        if decoders:
+            for row in rows:
+                for index, decode in decoders:
+                    row[index] = decode(row[index])
         result[item] = rows
     return result
 
@@ -331,6 +347,9 @@ def build(client: Client) -> Progress:
         if status == SessionStatus.COMPLETED:
             completed_days.append(session.local_start.date())
     measures = [MeasureRow._make(row) for row in rows[MEASURES_READ]]
+    by_kind: dict[str, list[MeasureRow]] = defaultdict(list)  # each kind in date order
+    for measure in measures:
+        by_kind[measure.kind].append(measure)
     pain_reports = rows[PAIN_REPORTS]
     findings = rows[FINDINGS]
     episodes = _instances(SurgeryEpisode, rows[EPISODES])
@@ -349,8 +368,8 @@ def build(client: Client) -> Progress:
         place = zone if side == Side.BOTH else f"{zone}, {side}"  # PainReport.place
         when = from_epoch(submitted, local).date()
         zone_points[place].append((when, intensity))
-    for measure in measures:
-        if measure.kind == MeasureKind.NPRS and measure.zone_id:
+    for measure in by_kind[MeasureKind.NPRS]:
+        if measure.zone_id:
             zone_points[measure.zone_name].append((measure.measured_on, int(measure.score)))
     zone_series = [charts.Series(name, sorted(points)) for name, points in zone_points.items()]
     progress.charts.append(
@@ -366,8 +385,9 @@ def build(client: Client) -> Progress:
     )
 
     # Pain before and after each session.
-    before = [(s.local_start.date(), s.pain_before) for s in past if s.pain_before is not None]
-    after = [(s.local_start.date(), s.pain_after) for s in past if s.pain_after is not None]
+    past_days = [(s.local_start.date(), s) for s in past]
+    before = [(day, s.pain_before) for day, s in past_days if s.pain_before is not None]
+    after = [(day, s.pain_after) for day, s in past_days if s.pain_after is not None]
     progress.charts.append(
         {
             "id": "pain-sessions",
@@ -390,7 +410,7 @@ def build(client: Client) -> Progress:
     # Function: PSFS (0-10) and LEFS (0-80), each against its own scale.
     for kind, step in ((MeasureKind.PSFS, 2), (MeasureKind.LEFS, 10)):
         info = MEASURES[kind]
-        rows = [m for m in measures if m.kind == kind]
+        rows = by_kind[kind]
         progress.measure_tables[kind.value] = with_changes(rows)
         progress.charts.append(
             {
@@ -407,28 +427,24 @@ def build(client: Client) -> Progress:
                 "rows": progress.measure_tables[kind.value],
             }
         )
-    overall_nprs = [m for m in measures if m.kind == MeasureKind.NPRS and not m.zone_id]
+    overall_nprs = [m for m in by_kind[MeasureKind.NPRS] if not m.zone_id]
     progress.measure_tables["nprs"] = with_changes(overall_nprs)
 
     # Findings grid: one row per muscle, point and side; one column per session with findings.
-    session_ids: dict[int, int] = {}  # session id: its column, in the order first seen
     by_key: dict[tuple, dict[int, FindingCell]] = {}
     labels: dict[tuple, str] = {}
-    for session_id, state, tenderness, muscle, point_id, point, side in findings:
-        if session_id not in session_ids:
-            session_ids[session_id] = len(session_ids)
+    for muscle, point_id, point, side, cells in findings:
         key = (muscle, point_id or 0, side)
-        cells = by_key.get(key)
-        if cells is None:
-            cells = by_key[key] = {}
-            labels[key] = _finding_place(muscle, point, side)
-        cells[session_id] = FindingCell(session_id, state, tenderness)
-    by_id = {s.pk: s for s in sessions}
-    progress.finding_columns = [by_id[pk] for pk in session_ids if pk in by_id]
+        # In session order: a session's later finding of the same point is the one shown.
+        by_key[key] = {cell[0]: FindingCell._make(cell) for cell in cells}
+        labels[key] = _finding_place(muscle, point, side)
+    found = set().union(*by_key.values())
+    progress.finding_columns = [s for s in sessions if s.pk in found]
     column_ids = [s.pk for s in progress.finding_columns]
     progress.finding_rows = [
         FindingRow(labels[key], list(map(by_key[key].get, column_ids))) for key in sorted(by_key)
     ]
+    session_ids = {pk: column for column, pk in enumerate(column_ids)}
 
     # Summary in plain words.
     summary = progress.summary
@@ -447,7 +463,7 @@ def build(client: Client) -> Progress:
             )
         )
     for kind in (MeasureKind.PSFS, MeasureKind.LEFS):
-        rows = [m for m in measures if m.kind == kind]
+        rows = by_kind[kind]
         if len(rows) > 1:
             info = MEASURES[kind]
             change = change_from(kind, rows[0].score, rows[-1].score)
