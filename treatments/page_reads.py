@@ -3,9 +3,10 @@
 
 The form of an unsigned note is opened many times a day; its session (with the note, the
 therapist's names), findings, treatments given, the plan's target muscles and the muscle and
-trigger-point choices are read as rows, with the SQL the ORM wrote the first time, instead of
-as some forty model instances through `select_related` and two prefetches compiled on every
-request.
+trigger-point choices are read in one query, the lists as JSON, with the SQL the ORM wrote the
+first time, instead of five queries and some forty model instances through `select_related`
+and two prefetches compiled on every request. The schedule's therapists and sessions are read
+as rows the same way.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import JSONArray
 
 from clinic.prepared import prepared
 from knowledge.models import Muscle
@@ -34,48 +38,68 @@ THERAPIST_COLUMNS = tuple(
 )
 
 
-@prepared
-def _session_row(*, pk, client_id):
-    return Session.objects.filter(pk=pk, client_id=client_id).values_list(
-        *SESSION_COLUMNS, *(f"therapist__{column}" for column in THERAPIST_COLUMNS)
+def _json_rows(queryset, *columns, order_by):
+    """A subquery: `columns` of each row of `queryset` as a JSON array of arrays, in `order_by`
+    order (NULL without rows). All rows make one group (a constant's group is no column)."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(_all=Value(1))
+        .values("_all")
+        .annotate(rows=JSONBAgg(JSONArray(*columns), order_by=order_by))
+        .values("rows")
     )
 
 
-def note_session(*, pk: int, client) -> Session | None:
-    """The client's session `pk` with the columns the note form shows and its therapist (names
-    only), or None. The instance has the client set, so nothing reads it again."""
-    rows = _session_row(pk=pk, client_id=client.pk)
-    if not rows:
-        return None
-    row = rows[0]
-    split = len(SESSION_COLUMNS)
-    session = Session.from_db("default", SESSION_COLUMNS, row[:split])
-    session.therapist = get_user_model().from_db("default", THERAPIST_COLUMNS, row[split:])
-    session.client = client
-    return session
+_FINDING_COLUMNS = (
+    "muscle__slug", "trigger_point_id", "side", "state", "tenderness", "referral_reproduced"
+)  # fmt: skip
+_TREATMENT_COLUMNS = ("technique", "muscle__slug", "side", "pressure", "minutes")
+_PLAN_MUSCLE_COLUMNS = ("muscle__slug", "muscle__name", "muscle__self_care")
+_CHOICE_COLUMNS = ("slug", "name", "trigger_points__id", "trigger_points__label")
+_CHOICE_ORDER = ("name", "slug", "trigger_points__position", "trigger_points__id")
 
 
 @prepared
-def note_findings(*, session_id):
-    """A note's findings in their order, as (muscle slug, trigger point id, side, state,
-    tenderness, referral reproduced)."""
+def _note_form_row(*, pk, client_id):
+    """The session's columns, its therapist's, then (as JSON) its findings, treatments, the
+    target muscles of its plan and of the client's active plan, and every muscle and point."""
+    session = OuterRef("pk")
     return (
-        Finding.objects.filter(session_id=session_id)
-        .order_by("position", "id")
-        .values_list(
-            "muscle__slug", "trigger_point_id", "side", "state", "tenderness", "referral_reproduced"
+        Session.objects.filter(pk=pk, client_id=client_id)
+        .annotate(
+            finding_rows=_json_rows(
+                Finding.objects.filter(session_id=session),
+                *_FINDING_COLUMNS,
+                order_by=("position", "id"),
+            ),
+            treatment_rows=_json_rows(
+                TreatmentGiven.objects.filter(session_id=session),
+                *_TREATMENT_COLUMNS,
+                order_by=("position", "id"),
+            ),
+            plan_rows=_json_rows(
+                PlanMuscle.objects.filter(plan_id=OuterRef("treatment_plan_id")),
+                *_PLAN_MUSCLE_COLUMNS,
+                order_by=("added_at", "id"),
+            ),
+            active_plan_rows=_json_rows(
+                PlanMuscle.objects.filter(
+                    plan__client_id=OuterRef("client_id"), plan__status=PlanStatus.ACTIVE
+                ),
+                *_PLAN_MUSCLE_COLUMNS,
+                order_by=("added_at", "id"),
+            ),
+            choice_rows=_json_rows(Muscle.objects.all(), *_CHOICE_COLUMNS, order_by=_CHOICE_ORDER),
         )
-    )
-
-
-@prepared
-def note_treatments(*, session_id):
-    """A note's treatments given in their order, as (technique, muscle slug or None, side,
-    pressure, minutes)."""
-    return (
-        TreatmentGiven.objects.filter(session_id=session_id)
-        .order_by("position", "id")
-        .values_list("technique", "muscle__slug", "side", "pressure", "minutes")
+        .values_list(
+            *SESSION_COLUMNS,
+            *(f"therapist__{column}" for column in THERAPIST_COLUMNS),
+            "finding_rows",
+            "treatment_rows",
+            "plan_rows",
+            "active_plan_rows",
+            "choice_rows",
+        )
     )
 
 
@@ -88,43 +112,49 @@ class PlanMuscleRow(NamedTuple):
     self_care: str
 
 
-_PLAN_MUSCLE_COLUMNS = ("muscle__slug", "muscle__name", "muscle__self_care")
+@dataclass(frozen=True, slots=True)
+class NoteForm:
+    """What the form of an unsigned note shows: the session (with the note's columns, its client
+    and its therapist's names), its findings as (muscle slug, trigger point id, side, state,
+    tenderness, referral reproduced), its treatments as (technique, muscle slug or None, side,
+    pressure, minutes), the target muscles of its plan (or else of the client's active plan),
+    and every muscle with its trigger points as `muscle_point_rows` gives them."""
+
+    session: Session
+    findings: list[tuple]
+    treatments: list[tuple]
+    plan_muscles: list[PlanMuscleRow]
+    choice_rows: list[tuple]
 
 
-@prepared
-def _muscles_of_plan(*, plan_id):
-    return (
-        PlanMuscle.objects.filter(plan_id=plan_id)
-        .order_by("added_at", "id")
-        .values_list(*_PLAN_MUSCLE_COLUMNS)
+def note_form(*, pk: int, client) -> NoteForm | None:
+    """The client's session `pk` and what its note form shows, in one query; None if the client
+    has no such session."""
+    rows = _note_form_row(pk=pk, client_id=client.pk)
+    if not rows:
+        return None
+    row = rows[0]
+    split = len(SESSION_COLUMNS)
+    names = split + len(THERAPIST_COLUMNS)
+    session = Session.from_db("default", SESSION_COLUMNS, row[:split])
+    session.therapist = get_user_model().from_db("default", THERAPIST_COLUMNS, row[split:names])
+    session.client = client
+    findings, treatments, plan, active_plan, choices = (value or [] for value in row[names:])
+    plan_muscles = plan if session.treatment_plan_id else active_plan
+    return NoteForm(
+        session=session,
+        findings=[tuple(finding) for finding in findings],
+        treatments=[tuple(treatment) for treatment in treatments],
+        plan_muscles=[PlanMuscleRow(*muscle) for muscle in plan_muscles],
+        choice_rows=[tuple(choice) for choice in choices],
     )
-
-
-@prepared
-def _muscles_of_active_plan(*, client_id):
-    return (
-        PlanMuscle.objects.filter(plan__client_id=client_id, plan__status=PlanStatus.ACTIVE)
-        .order_by("added_at", "id")
-        .values_list(*_PLAN_MUSCLE_COLUMNS)
-    )
-
-
-def plan_muscles(session: Session) -> list[PlanMuscleRow]:
-    """The target muscles of the session's plan, or of the client's active plan."""
-    if session.treatment_plan_id:
-        rows = _muscles_of_plan(plan_id=session.treatment_plan_id)
-    else:
-        rows = _muscles_of_active_plan(client_id=session.client_id)
-    return [PlanMuscleRow(*row) for row in rows]
 
 
 @prepared
 def muscle_point_rows():
     """Every muscle with its trigger points (a muscle without points once, with NULLs), by
     muscle name and the points' order: (slug, name, point id, point label)."""
-    return Muscle.objects.order_by(
-        "name", "slug", "trigger_points__position", "trigger_points__id"
-    ).values_list("slug", "name", "trigger_points__id", "trigger_points__label")
+    return Muscle.objects.order_by(*_CHOICE_ORDER).values_list(*_CHOICE_COLUMNS)
 
 
 # The day schedule

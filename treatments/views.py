@@ -364,10 +364,11 @@ def _note_context(request, session, **extra) -> dict:
     return context
 
 
-def _note_choice_kwargs() -> dict:
-    """The muscle and trigger-point choices, read in one query (muscles without points too)."""
+def _note_choice_kwargs(rows=None) -> dict:
+    """The muscle and trigger-point choices from `page_reads.muscle_point_rows()` (read here
+    unless given): muscles without points too."""
     muscles, points, owner = [], [], {}
-    for slug, name, point_id, label in page_reads.muscle_point_rows():
+    for slug, name, point_id, label in page_reads.muscle_point_rows() if rows is None else rows:
         if not muscles or muscles[-1][0] != slug:
             muscles.append((slug, name))
         if point_id is not None:
@@ -376,20 +377,19 @@ def _note_choice_kwargs() -> dict:
     return {"muscles": muscles, "points": points, "point_owner": owner}
 
 
-def _note_form_session(user, client_pk, pk) -> Session:
-    """`get_session_for_user(user, client_pk, pk, clinical=True, addenda=False)` for the note
-    form's GET, with the same checks, as one prepared query: a session with the note's columns,
-    its client and therapist, whose findings and treatments `_note_initial` reads as rows."""
+def _note_form_read(user, client_pk, pk) -> page_reads.NoteForm:
+    """What the note form's GET shows, with the checks of `get_session_for_user(user,
+    client_pk, pk, clinical=True, addenda=False)`, in one prepared query."""
     require(user, "treatments.view_session", "treatments.view_clinical_notes")
     client = get_client_for_user(user, client_pk)
-    session = page_reads.note_session(pk=int(pk), client=client)
-    if session is None:
+    read = page_reads.note_form(pk=int(pk), client=client)
+    if read is None:
         raise Http404("No such session")
-    return session
+    return read
 
 
-def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:
-    plan_muscles = page_reads.plan_muscles(session)
+def _note_initial(read: page_reads.NoteForm) -> tuple[dict, list[dict], list[dict]]:
+    session, plan_muscles = read.session, read.plan_muscles
     note = {name: getattr(session, name) for name in services.NOTE_FIELDS}
     note["version"] = session.version
     if not session.home_care:
@@ -403,9 +403,7 @@ def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:
             "tenderness": tenderness,
             "referral_reproduced": referral_reproduced,
         }
-        for muscle, point_id, side, state, tenderness, referral_reproduced in (
-            page_reads.note_findings(session_id=session.pk)
-        )
+        for muscle, point_id, side, state, tenderness, referral_reproduced in read.findings
     ]
     listed = {row["muscle"] for row in findings}
     findings += [{"muscle": m.slug, "side": "both"} for m in plan_muscles if m.slug not in listed]
@@ -418,9 +416,7 @@ def _note_initial(session: Session) -> tuple[dict, list[dict], list[dict]]:
             "pressure": pressure,
             "minutes": minutes,
         }
-        for technique, muscle, side, pressure, minutes in page_reads.note_treatments(
-            session_id=session.pk
-        )
+        for technique, muscle, side, pressure, minutes in read.treatments
     ]
     treatments += [{} for _ in range(BLANK_TREATMENT_ROWS)]
     return note, findings, treatments
@@ -431,8 +427,10 @@ def session_note(request, client_pk, pk):
     require(request.user, "treatments.change_clinical_notes")
     if request.method == "POST":
         session = get_session_for_user(request.user, client_pk, pk, clinical=True, addenda=False)
+        read = None
     else:
-        session = _note_form_session(request.user, client_pk, pk)
+        read = _note_form_read(request.user, client_pk, pk)
+        session = read.session
     if session.client.is_archived:
         raise PermissionDenied("An archived client's record cannot be changed.")
     if session.is_signed:
@@ -441,7 +439,7 @@ def session_note(request, client_pk, pk):
     if not session.is_booked:
         messages.error(request, "A cancelled or missed session has no note.")
         return redirect(session)
-    kwargs = _note_choice_kwargs()
+    kwargs = _note_choice_kwargs(read.choice_rows if read else None)
     conflict = None
     if request.method == "POST":
         form = NoteForm(request.POST)
@@ -484,7 +482,7 @@ def session_note(request, client_pk, pk):
         audit_record(
             request=request, action=AuditEvent.Action.VIEW, client=session.client, obj=session
         )
-        note, finding_rows, treatment_rows = _note_initial(session)
+        note, finding_rows, treatment_rows = _note_initial(read)
         form = NoteForm(initial=note)
         findings = FindingFormSet(initial=finding_rows, prefix="f", form_kwargs=kwargs)
         treatments = TreatmentFormSet(initial=treatment_rows, prefix="t", form_kwargs=kwargs)

@@ -53,7 +53,7 @@ def noted_session(session, therapist):
 
 
 def test_the_session_has_the_columns_and_therapist_the_orm_gives(noted_session, client_record):
-    read = page_reads.note_session(pk=noted_session.pk, client=client_record)
+    read = page_reads.note_form(pk=noted_session.pk, client=client_record).session
     for column in page_reads.SESSION_COLUMNS:
         assert getattr(read, column) == getattr(noted_session, column), column
     assert read.therapist.get_full_name() == noted_session.therapist.get_full_name()
@@ -64,13 +64,14 @@ def test_the_session_has_the_columns_and_therapist_the_orm_gives(noted_session, 
 
 
 def test_another_clients_session_is_not_found(noted_session):
-    assert page_reads.note_session(pk=noted_session.pk, client=ClientFactory()) is None
-    assert page_reads.note_session(pk=2**63, client=noted_session.client) is None
+    assert page_reads.note_form(pk=noted_session.pk, client=ClientFactory()) is None
+    assert page_reads.note_form(pk=2**63, client=noted_session.client) is None
 
 
 def test_findings_and_treatments_come_in_the_notes_order(noted_session):
+    read = page_reads.note_form(pk=noted_session.pk, client=noted_session.client)
     findings = Session.objects.with_note().get(pk=noted_session.pk).findings.all()
-    assert page_reads.note_findings(session_id=noted_session.pk) == [
+    assert read.findings == [
         (
             f.muscle.slug,
             f.trigger_point_id,
@@ -82,11 +83,16 @@ def test_findings_and_treatments_come_in_the_notes_order(noted_session):
         for f in findings
     ]
     treatments = Session.objects.with_note().get(pk=noted_session.pk).treatments.all()
-    assert page_reads.note_treatments(session_id=noted_session.pk) == [
+    assert read.treatments == [
         (t.technique, t.muscle.slug if t.muscle_id else None, t.side, t.pressure, t.minutes)
         for t in treatments
     ]
     assert len(findings) == 3 and len(treatments) == 2
+
+
+def test_a_note_without_rows_has_empty_lists(session, client_record):
+    read = page_reads.note_form(pk=session.pk, client=client_record)
+    assert (read.findings, read.treatments, read.plan_muscles) == ([], [], [])
 
 
 def test_plan_muscles_are_the_sessions_plan_or_else_the_active_plans(
@@ -103,16 +109,40 @@ def test_plan_muscles_are_the_sessions_plan_or_else_the_active_plans(
         (pm.muscle.slug, pm.muscle.name, pm.muscle.self_care)
         for pm in PlanMuscle.objects.filter(plan=plan).order_by("added_at", "id")
     ]
-    assert [tuple(row) for row in page_reads.plan_muscles(session)] == expected
-    session.treatment_plan = plan
-    assert [tuple(row) for row in page_reads.plan_muscles(session)] == expected
+
+    def plan_muscles(session):
+        read = page_reads.note_form(pk=session.pk, client=session.client)
+        return [tuple(row) for row in read.plan_muscles]
+
+    assert plan_muscles(session) == expected  # the client's active plan
+    Session.objects.filter(pk=session.pk).update(treatment_plan=plan)
+    assert plan_muscles(session) == expected  # the session's own plan
+    services.plan_update(
+        request=None, actor=therapist, plan=plan, version=plan.version, data={"status": "completed"}
+    )
+    assert plan_muscles(session) == expected  # still the session's plan, no longer active
+    Session.objects.filter(pk=session.pk).update(treatment_plan=None)
+    assert plan_muscles(session) == []
     other = SessionFactory(client=ClientFactory(), therapist=therapist)
-    assert page_reads.plan_muscles(other) == []
+    assert plan_muscles(other) == []
 
 
-def test_the_choice_rows_are_the_orms():
-    assert page_reads.muscle_point_rows() == list(
+def test_the_choice_rows_are_the_orms_with_a_muscle_without_points_once(session, client_record):
+    Muscle.objects.create(
+        slug="aa-test-muscle",
+        name="Aardvark muscle <test>",
+        region=Muscle.objects.values_list("region", flat=True).first(),
+        description="Test.",
+        locating="Test.",
+        self_care="Test.",
+        ts_ref="Test.",
+    )
+    expected = list(
         Muscle.objects.order_by(
             "name", "slug", "trigger_points__position", "trigger_points__id"
         ).values_list("slug", "name", "trigger_points__id", "trigger_points__label")
     )
+    assert any(row[2] is None for row in expected) and any(row[2] for row in expected)
+    assert page_reads.muscle_point_rows() == expected
+    read = page_reads.note_form(pk=session.pk, client=client_record)
+    assert read.choice_rows == expected
