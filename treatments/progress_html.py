@@ -71,7 +71,7 @@ def _day_text(fmt: str, language: str, day) -> str:
 
 
 def _day(fmt: str) -> Callable:
-    """The template filter `|date:fmt` ("j M", "j M Y"), escaped, in the active language."""
+    """The template filter `|date:fmt` for dates, escaped, in the active language."""
     language = get_language()
     return lambda day: _day_text(fmt, language, day)
 
@@ -236,8 +236,8 @@ def page(client, progress, *, can_record: bool) -> SafeString:
     plans. `treatments/progress.html` puts it in the page."""
     name = escape(client.full_name)
     client_url = _url("client_detail", client.pk)
-    born = date_formatter("j F Y")
-    today = date_formatter("j F Y")(timezone.localtime())  # {% now "j F Y" %}
+    born = _day("j F Y")
+    today = born(timezone.localdate())  # {% now "j F Y" %}: day, month and year only
     out = [
         '\n<nav aria-label="breadcrumb" class="no-print"><ol class="breadcrumb mb-1">'
         f'<li class="breadcrumb-item"><a href="{client_url}">{name}</a></li>'

@@ -285,6 +285,6 @@ def test_dates_are_written_as_the_date_filter_writes_them_in_each_language():
     days = [date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28)]
     for language in ("en", "de", "fr"):
         with translation.override(language):
-            for fmt in ("j M", "j M Y"):
+            for fmt in ("j M", "j M Y", "j F Y"):
                 write = progress_html._day(fmt)
                 assert [write(day) for day in days] == [date_filter(day, fmt) for day in days]
