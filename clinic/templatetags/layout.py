@@ -74,3 +74,14 @@ def main_nav(context) -> SafeString:
 def asset(path: str) -> str:
     """`{% static path %}`, worked out once a process."""
     return static(path)
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """`{% url name %}` for a URL without arguments, reversed once a process."""
+    return _reversed(get_script_prefix(), name)
+
+
+@functools.cache
+def _reversed(prefix: str, name: str) -> str:
+    return reverse(name)

@@ -84,3 +84,12 @@ def test_the_pages_section_is_the_active_link(as_admin, url, active):
 
 def test_the_dashboard_has_no_active_link(as_admin):
     assert "nav-link active" not in as_admin.get(reverse("dashboard")).content.decode()
+
+
+def test_the_bars_fixed_links_are_the_reversed_urls(as_admin):
+    from django.template import Context, Template
+
+    rendered = Template("{% load layout %}{% fixed_url 'dashboard' %} {% fixed_url 'logout' %}")
+    assert rendered.render(Context()) == f"{reverse('dashboard')} {reverse('logout')}"
+    page = as_admin.get(reverse("client_list")).content.decode()
+    assert f'<form method="post" action="{reverse("logout")}"' in page
