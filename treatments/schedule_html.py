@@ -51,6 +51,19 @@ def _session_url_maker(viewname: str):
     return lambda client_id, pk: f"{head}{client_id}{middle}{pk}{tail}"
 
 
+class _Urls(dict):
+    """The URL makers of a page, each reversed when first needed (a page without a planned
+    session writes no Move, Cancel or No-show link)."""
+
+    def __missing__(self, name: str):
+        if name == "client":
+            maker = url_maker("client_detail")
+        else:
+            maker = _session_url_maker(f"treatments:{name}")
+        self[name] = maker
+        return maker
+
+
 def _slot(
     slot: SlotRow,
     *,
@@ -59,7 +72,7 @@ def _slot(
     csrf: str,
     next_path: str,
     now,
-    urls: dict,
+    urls: _Urls,
 ) -> str:
     name = escape(slot.client_full_name)
     reason = (
@@ -131,13 +144,7 @@ def columns_html(
         "csrf": csrf_input,
         "next_path": escape(next_path),
         "now": now,
-        "urls": {
-            "client": url_maker("client_detail"),
-            **{
-                name: _session_url_maker(f"treatments:{name}")
-                for name in ("session_detail", "session_move", "session_cancel", "session_no_show")
-            },
-        },
+        "urls": _Urls(),
     }
     sections = []
     for number, (therapist, slots) in enumerate(columns, 1):

@@ -149,3 +149,19 @@ def test_the_rows_are_the_orms_sessions_and_therapists(therapist, other_therapis
     assert [
         (t.pk, t.get_full_name(), t.username) for t in page_reads.bookable_therapist_rows()
     ] == [(u.pk, u.get_full_name(), u.username) for u in bookable_therapists()]
+
+
+def test_the_therapist_filter_escapes_names_as_the_template_did():
+    from django.utils.html import conditional_escape
+
+    from treatments.templatetags.form_options import therapist_options
+
+    rows = [
+        page_reads.TherapistRow(7, "Zoë <b>", 'O\'Neil & "Co"', "zoe"),
+        page_reads.TherapistRow(8, "", "", "only<user>"),
+    ]
+    written = therapist_options(rows, rows[1])
+    assert written == (
+        f'<option value="7">{conditional_escape(rows[0].get_full_name())}</option>'
+        f'<option value="8" selected>{conditional_escape("only<user>")}</option>'
+    )
