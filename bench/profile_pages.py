@@ -57,6 +57,24 @@ def _print_queries(client: Client, path: str) -> None:
         print(f"  {ms:6.2f} ms  {sql[:150]}")
 
 
+def _explain(client: Client, path: str, number: int) -> None:
+    """`EXPLAIN (ANALYZE, BUFFERS)` of the request's query `number` (0 is the first), run again
+    with the same parameters."""
+    captured: list[tuple[str, object]] = []
+
+    def grab(execute, sql, params, many, context):
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(grab):
+        client.get(path)
+    sql, params = captured[number]
+    print(sql)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        print("\n".join(row[0] for row in cursor.fetchall()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", nargs="*", help="page names (default: all)")
@@ -65,6 +83,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--save", metavar="DIR", help="write each page's HTML into DIR (to diff)")
     parser.add_argument("--queries", action="store_true", help="print each query and its time")
+    parser.add_argument("--explain", type=int, metavar="N", help="EXPLAIN ANALYZE query N (from 0)")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (tottime…)")
     args = parser.parse_args()
 
@@ -85,6 +104,9 @@ def main() -> None:
             (Path(args.save) / f"{name}.html").write_bytes(html)
         if args.queries:
             _print_queries(client, path)
+        if args.explain is not None:
+            _explain(client, path, args.explain)
+            continue
         profiler = cProfile.Profile() if args.profile else None
         started, wall = time.process_time(), time.perf_counter()
         if profiler:

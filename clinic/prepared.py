@@ -39,14 +39,26 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
+from django.db.backends.postgresql.base import CursorDebugWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
+from psycopg.types.numeric import Int2, Int4, Int8
 
 _STRING_MARK = "\ue000{}\ue001"
 _BIGINT = range(-(2**63), 2**63)
+# The integer types the ORM wraps an integer column's values in, and their ranges.
+_INTEGER_RANGES = {
+    Int2: range(-(2**15), 2**15),
+    Int4: range(-(2**31), 2**31),
+    Int8: _BIGINT,
+}
 MAX_SHAPES = 64
+_STEP = 10_000
 _DAY_ONE = datetime.date(1, 1, 1)
 
 
@@ -68,14 +80,15 @@ def _stand_in(value, number: int):
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, tuple):
-        return tuple(_stand_in(item, number * 1000 + index) for index, item in enumerate(value))
+        return tuple(_stand_in(item, number + 1 + index) for index, item in enumerate(value))
     if isinstance(value, datetime.datetime):
         tz = datetime.UTC if value.tzinfo is not None else None
         return datetime.datetime(1, 1, 2, tzinfo=tz) + datetime.timedelta(microseconds=number)
     if isinstance(value, datetime.date):
         return _DAY_ONE + datetime.timedelta(days=number)
     if isinstance(value, int):
-        return -(10**15) - number
+        # Positive and inside a 32-bit integer, so no integer field's range check drops it.
+        return 2_000_000_000 + number
     return _STRING_MARK.format(number)
 
 
@@ -99,6 +112,7 @@ class _Slot:
     constant: object = None
     argument: str | None = None
     pattern: str | None = None  # the compiled pattern, with the stand-in in it
+    integer: type | None = None  # the ORM's typed integer (psycopg's Int4…) for the column
 
 
 def _argument(kwargs: dict, path: str):
@@ -163,6 +177,8 @@ class _Compiled:
         for (path,), stand_in in stand_ins.items():
             if type(param) is type(stand_in) and param == stand_in:
                 return _Slot(argument=path)
+            if type(param) in _INTEGER_RANGES and type(stand_in) is int and param == stand_in:
+                return _Slot(argument=path, integer=type(param))
         if isinstance(param, str):
             for (path,), stand_in in stand_ins.items():
                 if isinstance(stand_in, str) and stand_in in param:
@@ -189,15 +205,18 @@ class _Compiled:
                 params.append(slot.constant)
             elif slot.pattern is None:
                 value = _argument(kwargs, slot.argument)
-                if isinstance(value, int) and value not in _BIGINT:
-                    return []  # no row has it (PostgreSQL would refuse the number)
+                if isinstance(value, int):
+                    if value not in _INTEGER_RANGES.get(slot.integer, _BIGINT):
+                        return []  # no row has it (PostgreSQL would refuse the number)
+                    if slot.integer is not None:
+                        value = slot.integer(value)
                 params.append(value)
             else:
                 value = connection.ops.prep_for_like_query(_argument(kwargs, slot.argument))
                 # str.format would read braces in the value: put it in by hand.
                 before, _, after = slot.pattern.partition("{}")
                 params.append(f"{before}{value}{after}")
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.trim:
@@ -211,6 +230,37 @@ class _Compiled:
         return [tuple(row) for row in rows]
 
 
+class _PreparingCursor(psycopg.Cursor):
+    """A cursor binding its parameters on the server and preparing its statement there: the
+    first run on a connection plans it, the next ones only bind and run it."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _cursor(connection):
+    """Django's cursor for this connection, prepared on the server when the settings allow
+    (`SERVER_PREPARED_QUERIES`); wrapped as Django wraps its own, so the query is counted,
+    logged in tests and passed through every execute wrapper."""
+    if not getattr(settings, "SERVER_PREPARED_QUERIES", False) or connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = _PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return _PreparedDebugCursor(raw, connection)
+    return connection.make_cursor(raw)
+
+
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Django's debug cursor (tests, DEBUG): logs the SQL with its values put in, as Django's
+    own cursor does, where `last_executed_query` knows no text for a prepared statement."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def prepared(build: Callable[..., QuerySet] | None = None, *, shape: tuple[str, ...] = ()):
     """Compile `build`'s queryset once per shape of its keyword arguments; see the module.
 
@@ -221,7 +271,6 @@ def prepared(build: Callable[..., QuerySet] | None = None, *, shape: tuple[str, 
     if build is None:
         return functools.partial(prepared, shape=shape)
     compiled: dict[tuple, _Compiled] = {}
-    numbers = itertools.count(1)
 
     @functools.wraps(build)
     def run(**kwargs) -> list:
@@ -233,8 +282,11 @@ def prepared(build: Callable[..., QuerySet] | None = None, *, shape: tuple[str, 
         )
         entry = compiled.get(key)
         if entry is None:
+            # Stand-ins numbered afresh for each compile, 10,000 apart an argument (a tuple's
+            # elements take the numbers after its own), so a date stand-in stays in range.
+            numbers = itertools.count(_STEP, _STEP)
             stand_in_kwargs = {
-                name: value if name in shape else _stand_in(value, next(numbers) * 1000)
+                name: value if name in shape else _stand_in(value, next(numbers))
                 for name, value in kwargs.items()
             }
             stand_ins = {
@@ -243,7 +295,13 @@ def prepared(build: Callable[..., QuerySet] | None = None, *, shape: tuple[str, 
                 if name not in shape
                 for path, stand_in in _flatten(name, value, stand_in_kwargs[name])
             }
+            if len({(type(v), v) for v in stand_ins.values()}) != len(stand_ins):
+                raise TypeError(f"prepared queries take tuples of fewer than {_STEP - 1} values")
             entry = _Compiled(build(**stand_in_kwargs), stand_ins)
+            if entry.sql is None:
+                # The ORM found no SQL to run (`__in` an empty tuple, a number out of a
+                # column's range): whether that holds depends on the values, so ask it each time.
+                return list(build(**kwargs))
             if len(compiled) < MAX_SHAPES:
                 compiled[key] = entry
         return entry.run(kwargs)

@@ -117,6 +117,16 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60)}
+# The key pages' queries (clinic.prepared) are prepared on the server once a connection, so
+# PostgreSQL plans each once, not on every request; Django's own queries are never prepared.
+# Turn off behind a pooler in transaction mode that cannot keep prepared statements.
+SERVER_PREPARED_QUERIES = env_bool("KNOTWORK_DB_SERVER_PREPARE", True)
+if SERVER_PREPARED_QUERIES:
+    # A threshold no query reaches: only clinic.prepared asks psycopg to prepare.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "prepare_threshold": 2**31 - 1,
+    }
 DATABASES["default"]["TEST"] = {"NAME": env_str("KNOTWORK_TEST_DATABASE") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -181,3 +181,43 @@ def test_a_shape_argument_is_compiled_per_value_and_the_kept_shapes_are_capped(m
     monkeypatch.setattr("clinic.prepared.MAX_SHAPES", 2)
     assert client_ids_from(offset=1) == ids[1:3]
     assert len(client_ids_from.compiled) == 2
+
+
+@prepared(shape=("offset",))
+def born_on_page(*, day, offset):
+    return (
+        Client.objects.filter(date_of_birth=day)
+        .order_by("id")
+        .values_list("id", flat=True)[offset : offset + 1]
+    )
+
+
+def test_compiling_many_shapes_keeps_every_stand_in_in_range():
+    """Each compile numbers its stand-ins afresh: thousands of pages compiled (past the kept
+    shapes) must not run a date stand-in past year 9999."""
+    client = ClientFactory(date_of_birth=date(1980, 2, 29))
+    for offset in range(5000):
+        assert born_on_page(day=date(1980, 2, 29), offset=offset) == (
+            [client.pk] if offset == 0 else []
+        )
+
+
+@prepared
+def clients_at_version(*, version):
+    return Client.objects.filter(version=version).values_list("id", flat=True)
+
+
+def test_a_32_bit_integer_column_is_compared_not_dropped():
+    client = ClientFactory()
+    assert clients_at_version(version=1) == [client.pk]
+    assert clients_at_version(version=2**40) == []  # out of the column's range: no row
+
+
+def test_tests_and_debug_log_the_sql_with_its_values(django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = ClientFactory()
+    with CaptureQueriesContext(connection) as captured:
+        clients_in(ids=(client.pk,))
+    assert str(client.pk) in captured.captured_queries[0]["sql"]
