@@ -25,6 +25,13 @@ def start_session_clock(sender, request, user, **kwargs) -> None:
     request.session["knotwork_seen"] = now
 
 
+def _page_shown(request) -> str | None:
+    """For an htmx request, the page the browser shows (on this site), where the person should
+    come back to; not the fragment's URL, which may take only a POST (an autosave, say)."""
+    htmx = getattr(request, "htmx", None)
+    return htmx.current_url_abs_path if htmx else None
+
+
 def _redirect(request, url: str):
     """A redirect; to an htmx request, one htmx follows with a whole page load. (A 302 would be
     followed by the browser first, and the page it leads to swapped into the fragment.)"""
@@ -55,7 +62,8 @@ class SessionLimitsMiddleware:
                     if idle
                     else "Your login lasted 12 hours, the longest allowed. Please log in again.",
                 )
-                return _redirect(request, f"{reverse('login')}?{urlencode({'next': request.path})}")
+                back = _page_shown(request) or request.path
+                return _redirect(request, f"{reverse('login')}?{urlencode({'next': back})}")
             if now - last_seen >= _TOUCH_EVERY_SECONDS or "knotwork_seen" not in session:
                 session["knotwork_seen"] = now
         return self.get_response(request)
@@ -94,7 +102,7 @@ class TwoFactorRequiredMiddleware:
             and request.path not in _two_factor_open_paths()
         ):
             next_url = request.get_full_path() if request.method == "GET" else ""
-            return _redirect(request, two_factor_url(user, next_url))
+            return _redirect(request, two_factor_url(user, _page_shown(request) or next_url))
         return self.get_response(request)
 
 

@@ -24,11 +24,11 @@ What decides the SQL's shape rather than a value is part of the cache key: `True
 and `None` (a `None` becomes `IS NULL`), and the length of a tuple (`__in` takes one parameter
 an element). Integers, strings, dates and datetimes are parameters. A string reaching the SQL
 inside a LIKE pattern (`__contains`, `__icontains`, `__startswith`…) is put back escaped as the
-ORM would. An integer outside PostgreSQL's bigint gives no rows, as it matches no id (the ORM
-does the same for `=` and `IN`; do not compare such a number with `<` or `>`). A value the ORM
-turns into something else (a date compared with a datetime column,
-a number used as a slice) cannot be found, and the first call says so instead of running
-wrong SQL.
+ORM would. An integer out of its column's range is left to the ORM, call by call (what it
+makes of one depends on the lookup). Integer arguments compared with small-integer columns are
+not supported (their stand-ins do not fit). A value the ORM turns into something else (a date
+compared with a datetime column, a number used as a slice) cannot be found, and the first call
+says so instead of running wrong SQL.
 """
 
 from __future__ import annotations
@@ -195,7 +195,8 @@ class _Compiled:
             row[position] = value
         return row
 
-    def run(self, kwargs: dict) -> list:
+    def run(self, kwargs: dict, *, prepare: bool = True) -> list | None:
+        """The rows, or None when a value is out of its column's range: the ORM must answer."""
         if self.sql is None:
             return []
         connection = connections[self.alias]
@@ -207,7 +208,7 @@ class _Compiled:
                 value = _argument(kwargs, slot.argument)
                 if isinstance(value, int):
                     if value not in _INTEGER_RANGES.get(slot.integer, _BIGINT):
-                        return []  # no row has it (PostgreSQL would refuse the number)
+                        return None
                     if slot.integer is not None:
                         value = slot.integer(value)
                 params.append(value)
@@ -216,7 +217,7 @@ class _Compiled:
                 # str.format would read braces in the value: put it in by hand.
                 before, _, after = slot.pattern.partition("{}")
                 params.append(f"{before}{value}{after}")
-        with _cursor(connection) as cursor:
+        with _cursor(connection) if prepare else connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.trim:
@@ -304,7 +305,10 @@ def prepared(build: Callable[..., QuerySet] | None = None, *, shape: tuple[str, 
                 return list(build(**kwargs))
             if len(compiled) < MAX_SHAPES:
                 compiled[key] = entry
-        return entry.run(kwargs)
+        # A shape compiled for this call only is not prepared on the server either: it would
+        # take a place among the connection's prepared statements for nothing.
+        rows = entry.run(kwargs, prepare=compiled.get(key) is entry)
+        return list(build(**kwargs)) if rows is None else rows
 
     run.compiled = compiled  # for tests
     return run

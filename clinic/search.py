@@ -10,6 +10,8 @@ from clinic.paging import counted_page
 from clinic.prepared import prepared
 
 CLIENTS_PER_PAGE = 50
+# Pages whose query is kept compiled; further ones (rare) are compiled for their request.
+KEPT_PAGES = 5
 # What a row of the client list shows (clinic.markup.client_rows): nothing else is read.
 LIST_FIELDS = (
     "first_name",
@@ -27,14 +29,19 @@ def _clients(*, archived: bool, terms: dict):
     return clients.matching(**terms)
 
 
-@prepared(shape=("offset",))
-def _page_rows(*, archived, offset, **terms):
+def _page_query(*, archived, offset, terms):
     """One page of the matches, each row with the number of all matches (one query)."""
     return (
         _clients(archived=archived, terms=terms)
         .annotate(page_total=Window(Count("*")))
         .values("id", *LIST_FIELDS, "page_total")[offset : offset + CLIENTS_PER_PAGE]
     )
+
+
+@prepared(shape=("offset",))
+def _page_rows(*, archived, offset, **terms):
+    """`_page_query`, compiled once a shape: each of the first KEPT_PAGES pages is one."""
+    return _page_query(archived=archived, offset=offset, terms=terms)
 
 
 def client_search_page(*, query: str, archived: bool, number) -> Page:
@@ -45,7 +52,10 @@ def client_search_page(*, query: str, archived: bool, number) -> Page:
     terms = search_terms(query)
 
     def fetch(offset: int) -> tuple[list, int]:
-        rows = _page_rows(archived=archived, offset=offset, **terms)
+        if offset < KEPT_PAGES * CLIENTS_PER_PAGE:
+            rows = _page_rows(archived=archived, offset=offset, **terms)
+        else:  # a page far down the list: compiled for this request only, not kept
+            rows = list(_page_query(archived=archived, offset=offset, terms=terms))
         total = rows[0]["page_total"] if rows else 0
         return [SimpleNamespace(pk=row.pop("id"), **row) for row in rows], total
 

@@ -162,10 +162,10 @@ def test_values_of_other_types_are_refused():
         clients_in(ids=[1, 2])
 
 
-def test_an_id_beyond_bigint_matches_no_row_instead_of_failing():
+def test_an_id_beyond_bigint_is_left_to_the_orm_which_finds_no_row():
     ClientFactory()
-    assert clients_in(ids=(2**63,)) == []
     assert sessions_since(client_id=-(2**70), since=timezone.now()) == []
+    assert sessions_since(client_id=2**63, since=timezone.now()) == []
 
 
 @prepared(shape=("offset",))
@@ -210,7 +210,7 @@ def clients_at_version(*, version):
 def test_a_32_bit_integer_column_is_compared_not_dropped():
     client = ClientFactory()
     assert clients_at_version(version=1) == [client.pk]
-    assert clients_at_version(version=2**40) == []  # out of the column's range: no row
+    assert clients_at_version(version=2**40) == []  # out of the column's range: the ORM's []
 
 
 def test_tests_and_debug_log_the_sql_with_its_values(django_assert_num_queries):
@@ -221,3 +221,15 @@ def test_tests_and_debug_log_the_sql_with_its_values(django_assert_num_queries):
     with CaptureQueriesContext(connection) as captured:
         clients_in(ids=(client.pk,))
     assert str(client.pk) in captured.captured_queries[0]["sql"]
+
+
+def test_a_shape_compiled_past_the_kept_ones_is_not_prepared_on_the_server(monkeypatch):
+    ids = [client.pk for client in ClientFactory.create_batch(3)]
+    client_ids_from.compiled.clear()
+    monkeypatch.setattr("clinic.prepared.MAX_SHAPES", 0)
+    prepared_cursors = []
+    monkeypatch.setattr(
+        "clinic.prepared._cursor", lambda connection: prepared_cursors.append(1) or None
+    )
+    assert client_ids_from(offset=1) == ids[1:3]
+    assert prepared_cursors == []

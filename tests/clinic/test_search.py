@@ -65,3 +65,11 @@ def test_a_search_page_is_one_query(clients, django_assert_num_queries):
         page = client_search_page(query="ann smi", archived=False, number="2")
         assert page.paginator.count == 60
         assert len(page.object_list) == 10
+
+
+def test_a_page_past_the_kept_ones_is_the_same_page(clients, monkeypatch):
+    monkeypatch.setattr("clinic.search.KEPT_PAGES", 1)
+    page = client_search_page(query="smi", archived=False, number="2")
+    expected = _expected("smi", False, "2")
+    assert _rows(page) == _rows(expected)
+    assert page.paginator.count == expected.paginator.count == 60

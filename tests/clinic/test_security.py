@@ -80,6 +80,19 @@ def test_htmx_requests_after_a_timeout_are_sent_to_login(as_receptionist):
     assert response["HX-Redirect"] == f"{reverse('login')}?next=%2Fclients%2F"
 
 
+def test_an_htmx_post_after_a_timeout_comes_back_to_the_page_shown(as_receptionist):
+    """An autosave's URL takes only a POST: after logging in, the person returns to the page."""
+    as_receptionist.get(reverse("dashboard"))
+    _age_session(as_receptionist, knotwork_seen=31 * 60)
+    response = as_receptionist.post(
+        "/intakes/1/autosave/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/intakes/1/edit/?step=2",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next=%2Fintakes%2F1%2Fedit%2F%3Fstep%3D2"
+
+
 def test_pages_for_logged_in_staff_are_never_cached(as_therapist, client_record):
     response = as_therapist.get(client_record.get_absolute_url())
     assert "no-store" in response["Cache-Control"]
