@@ -1,17 +1,14 @@
 """Intake fragments for other apps' pages: the client page and the dashboard."""
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import capfirst
 
 from clinic.client_page import client_page_rows, permission_checker
-from clinic.markup import cached_url_maker, day_formatter, url_for, url_maker
+from clinic.markup import cached_url_maker, day_formatter, url_for
 from intake.models import Intake, IntakeAlert, IntakeSource, IntakeStatus
 
 register = template.Library()
@@ -144,53 +141,3 @@ def intakes_to_review_count() -> int:
 @register.simple_tag
 def intakes_to_review(limit: int = 5):
     return list(Intake.objects.to_review().prefetch_related("alerts")[:limit])
-
-
-@register.simple_tag(takes_context=True)
-def suggestion_items(context, intake, can_plan) -> SafeString:
-    """The `<li>`s of the review's ranked suggestions, the markup `intake/_suggestions.html`
-    wrote per suggestion (four reversed URLs and some forty lookups each, ~0.5 ms)."""
-    muscle_url = url_maker("knowledge:muscle_detail")
-    map_url = url_maker("intake:suggestion_map", intake.pk)
-    if can_plan:
-        csrf = CsrfTokenNode().render(context)  # {% csrf_token %}
-        action = reverse("treatments:plan_add_muscle", args=[intake.client_id])
-        back = reverse("intake:review", args=[intake.pk])
-    items = []
-    for index, s in enumerate(intake.suggestions):
-        muscle = escape(s["muscle"])
-        score = escape(floatformat(s["score"], 2))
-        reasons = "".join(f"<li>{escape(capfirst(reason))}</li>" for reason in s["reasons"])
-        points = s.get("trigger_points")
-        plan = (
-            f'<form method="post" action="{action}">{csrf}'
-            f'<input type="hidden" name="muscle" value="{muscle}">'
-            f'<input type="hidden" name="intake" value="{intake.pk}">'
-            f'<input type="hidden" name="next" value="{back}#suggestion-{index}">'
-            '<button type="submit" class="btn btn-knot btn-sm">Add to plan</button></form>'
-            if can_plan
-            else ""
-        )
-        items.append(
-            f'<li class="suggestion border rounded p-2 mb-2" id="suggestion-{index}">'
-            '<div class="d-flex flex-wrap justify-content-between align-items-center gap-2"><div>'
-            '<span class="badge text-bg-dark me-1" aria-label="Rank">'
-            f"{escape(s.get('rank') or index + 1)}</span>"
-            f'<a class="fw-semibold" href="{muscle_url(muscle)}">{escape(s["name"])}</a>'
-            f'<span class="text-secondary small ms-1">score {score}</span></div>'
-            '<div class="d-flex gap-2 no-print">'
-            '<button type="button" class="btn btn-outline-secondary btn-sm"'
-            f' hx-get="{map_url(index)}" hx-target="#suggestion-map" hx-swap="innerHTML">'
-            f"Show on map</button>{plan}</div></div>"
-            f'<div class="progress my-2" role="img" aria-label="Score {score} out of 1">'
-            f'<div class="progress-bar bg-knot score-{round(float(s["score"]) * 20)}"></div></div>'
-            f'<ul class="small mb-0 suggestion-reasons">{reasons}</ul>'
-            + (
-                '<p class="small text-secondary mb-0 mt-1">Trigger points: '
-                f"{', '.join(escape(point) for point in points)}</p>"
-                if points
-                else ""
-            )
-            + "</li>"
-        )
-    return mark_safe("".join(items))  # noqa: S308 (every value is escaped above)
