@@ -24,34 +24,43 @@ _PK_PLACEHOLDER = 918273645546372819
 
 
 def url_maker(viewname: str, *leading: Any) -> Callable[[Any], str]:
-    """A function giving `reverse(viewname, args=[*leading, pk])` for any pk, reversing once.
+    """A function giving `reverse(viewname, args=[*leading, pk])` for any pk.
 
-    `reverse()` costs some 50 µs; a list of 100 links paid it 100 times for one pattern.
+    `reverse()` costs some 50 µs; a list of 100 links paid it 100 times for one pattern. The
+    URL's parts are reversed once a process per view name and argument count (`url_for`).
     """
-    pattern = reverse(viewname, args=[*leading, _PK_PLACEHOLDER])
-    head, _, tail = pattern.rpartition(str(_PK_PLACEHOLDER))
+    parts = _url_parts(viewname, len(leading) + 1, get_script_prefix(), get_urlconf())
+    head = "".join(f"{part}{arg}" for part, arg in zip(parts[:-2], leading, strict=True))
+    head += parts[-2]
+    tail = parts[-1]
     return lambda pk: f"{head}{pk}{tail}"
 
 
 def date_formatter(fmt: str) -> Callable[[Any], str]:
     """The template filter `|date:fmt`, escaped, remembered per value (rows share days).
 
-    "j M" and "j M Y" (7 Mar, 7 Mar 2026), the formats of the long tables, are written
-    directly, with the month abbreviations of the active language: Django's date formatting
-    costs some 30 µs a date, and a progress page shows hundreds.
+    "j M", "j M Y" and "D j M Y" (7 Mar, 7 Mar 2026, Sat 7 Mar 2026), the formats of the long
+    tables and cards, are written directly from the active language's names, read once a
+    process (Django's date formatting costs some 30 µs a date). Like the filter, a date-time
+    must already be in the local time zone (`timezone.localtime`).
     """
-    seen: dict = {}
-    if fmt in ("j M", "j M Y"):
-        months = [""] + [escape(str(MONTHS_3[number]).title()) for number in range(1, 13)]
-        with_year = fmt == "j M Y"
+    if fmt in ("j M", "j M Y", "D j M Y"):
+        months, weekdays = _calendar_names(get_language())
 
-        def fast(value) -> str:
+        def day_month(value) -> str:
+            return "" if value is None else f"{value.day} {months[value.month]}"
+
+        def day_month_year(value) -> str:
+            return "" if value is None else f"{value.day} {months[value.month]} {value.year:04d}"
+
+        def weekday_day_month_year(value) -> str:
             if value is None:
                 return ""
-            text = f"{value.day} {months[value.month]}"
-            return f"{text} {value.year:04d}" if with_year else text
+            return f"{weekdays[value.weekday()]} {day_month_year(value)}"
 
-        return fast
+        return {"j M": day_month, "j M Y": day_month_year}.get(fmt, weekday_day_month_year)
+
+    seen: dict = {}
 
     def formatted(value) -> str:
         if value is None:
@@ -96,9 +105,8 @@ def client_rows(clients: Iterable) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 (every value is escaped above)
 
 
-# Names and URLs read once a process: `date_formatter` translates and escapes the twelve month
-# names on every call (~0.3 ms), `url_maker` reverses on every call (~50 µs); a page calling
-# them once a card paid that four times over.
+# Names and URLs read once a process: translating and escaping the twelve month names costs
+# ~0.3 ms, a `reverse()` ~50 µs; a page asking once a card paid that four times over.
 
 
 @functools.lru_cache(maxsize=16)
@@ -108,28 +116,6 @@ def _calendar_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, .
     months = ("", *(escape(str(MONTHS_3[number]).title()) for number in range(1, 13)))
     weekdays = tuple(escape(str(WEEKDAYS_ABBR[number])) for number in range(7))
     return months, weekdays
-
-
-def day_formatter(fmt: str) -> Callable[[Any], str]:
-    """`date_formatter(fmt)`, with "j M", "j M Y" and "D j M Y" written from names read once a
-    process per language. Like the filter, a date-time must already be in the local time zone
-    (`timezone.localtime`), as the template language puts it before filtering."""
-    if fmt not in ("j M", "j M Y", "D j M Y"):
-        return date_formatter(fmt)
-    months, weekdays = _calendar_names(get_language())
-
-    def day_month(value) -> str:
-        return "" if value is None else f"{value.day} {months[value.month]}"
-
-    def day_month_year(value) -> str:
-        return "" if value is None else f"{value.day} {months[value.month]} {value.year:04d}"
-
-    def weekday_day_month_year(value) -> str:
-        if value is None:
-            return ""
-        return f"{weekdays[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}"
-
-    return {"j M": day_month, "j M Y": day_month_year}.get(fmt, weekday_day_month_year)
 
 
 @functools.lru_cache(maxsize=512)
@@ -155,12 +141,3 @@ def url_for(viewname: str, *args: Any) -> str:
     for arg, part in zip(args, parts[1:], strict=True):
         pieces += (str(arg), part)
     return "".join(pieces)
-
-
-def cached_url_maker(viewname: str, *leading: Any) -> Callable[[Any], str]:
-    """`url_maker(viewname, *leading)` without its `reverse()` (see `url_for`)."""
-    parts = _url_parts(viewname, len(leading) + 1, get_script_prefix(), get_urlconf())
-    head = "".join(f"{part}{arg}" for part, arg in zip(parts[:-2], leading, strict=True))
-    head += parts[-2]
-    tail = parts[-1]
-    return lambda pk: f"{head}{pk}{tail}"

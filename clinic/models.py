@@ -44,6 +44,13 @@ def add_years(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
+def full_name(first_name: str, preferred_name: str, last_name: str) -> str:
+    """A client's name as staff see it: "Margaret (Peggy) Lee", or "Ann Lee"."""
+    if preferred_name and preferred_name != first_name:
+        return f"{first_name} ({preferred_name}) {last_name}"
+    return f"{first_name} {last_name}"
+
+
 class ClientQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
@@ -186,9 +193,7 @@ class Client(models.Model):
 
     @property
     def full_name(self) -> str:
-        if self.preferred_name and self.preferred_name != self.first_name:
-            return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
-        return f"{self.first_name} {self.last_name}"
+        return full_name(self.first_name, self.preferred_name, self.last_name)
 
     @property
     def is_archived(self) -> bool:

@@ -18,6 +18,7 @@ from django.contrib.postgres.aggregates import JSONBAgg
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import JSONArray
 
+from clinic.models import full_name
 from clinic.prepared import prepared
 from knowledge.models import Muscle
 from treatments.access import bookable_therapists
@@ -202,9 +203,7 @@ class SlotRow:
     @property
     def client_full_name(self) -> str:
         """`Client.full_name`."""
-        if self.preferred_name and self.preferred_name != self.first_name:
-            return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
-        return f"{self.first_name} {self.last_name}"
+        return full_name(self.first_name, self.preferred_name, self.last_name)
 
 
 _SLOT_COLUMNS = (

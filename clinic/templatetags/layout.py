@@ -13,6 +13,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic.markup import url_for
 from clinic.roles import permission_set
 
 register = template.Library()
@@ -79,9 +80,4 @@ def asset(path: str) -> str:
 @register.simple_tag
 def fixed_url(name: str) -> str:
     """`{% url name %}` for a URL without arguments, reversed once a process."""
-    return _reversed(get_script_prefix(), name)
-
-
-@functools.cache
-def _reversed(prefix: str, name: str) -> str:
-    return reverse(name)
+    return url_for(name)

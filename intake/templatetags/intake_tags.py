@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.client_page import client_page_rows, permission_checker
-from clinic.markup import cached_url_maker, day_formatter, url_for
+from clinic.markup import date_formatter, url_for, url_maker
 from intake.models import Intake, IntakeAlert, IntakeSource, IntakeStatus
 
 register = template.Library()
@@ -74,9 +74,9 @@ _ONLINE_BADGE = ' <span class="badge text-bg-light border">Online</span>'
 def intake_items(rows, *, can_edit: bool) -> SafeString:
     """The `<li>`s of the client page's intake card (`intake/_client_intakes.html` and
     `_status_badge.html` wrote them per intake), from `ClientPageRows.intakes`."""
-    edit_url = cached_url_maker("intake:edit")
-    detail_url = cached_url_maker("intake:detail")
-    date = day_formatter("j M Y")
+    edit_url = url_maker("intake:edit")
+    detail_url = url_maker("intake:detail")
+    date = date_formatter("j M Y")
 
     def day(moment) -> str:  # `|date:"j M Y"`, in the clinic's time zone
         return date(timezone.localtime(moment))

@@ -7,7 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.client_page import client_page_rows, permission_checker
-from clinic.markup import cached_url_maker, day_formatter, url_for
+from clinic.markup import date_formatter, url_for, url_maker
 from treatments.models import RecipientKind
 
 register = template.Library()
@@ -82,8 +82,8 @@ def letter_items(client_pk: int, rows) -> SafeString:
     per letter), from `ClientPageRows.letters` (clinic/client_page.py)."""
     if not rows:
         return mark_safe('<li class="text-secondary">No letters yet.</li>')
-    url = cached_url_maker("treatments:letter_detail", client_pk)
-    day = day_formatter("j M Y")
+    url = url_maker("treatments:letter_detail", client_pk)
+    day = date_formatter("j M Y")
     items = []
     for pk, created_at, recipient, kind, username, first, last in rows:
         # `author.get_full_name|default:author.username`

@@ -6,7 +6,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.client_page import client_page_rows, permission_checker
-from clinic.markup import cached_url_maker, day_formatter, url_for
+from clinic.markup import date_formatter, url_for, url_maker
 from treatments.models import (
     PlanStatus,
     Session,
@@ -115,8 +115,8 @@ def plan_items(client_pk: int, rows) -> SafeString:
     from `ClientPageRows.plans` (clinic/client_page.py)."""
     if not rows:
         return mark_safe('<li class="text-secondary">No plan yet.</li>')
-    url = cached_url_maker("treatments:plan_detail", client_pk)
-    day = day_formatter("j M Y")
+    url = url_maker("treatments:plan_detail", client_pk)
+    day = date_formatter("j M Y")
     today = timezone.localdate()
     items = []
     for pk, start_date, status, review_date, muscle_names in rows:
@@ -138,8 +138,8 @@ def surgery_items(client_pk: int, rows) -> SafeString:
     """The `<li>`s of the client page's surgery episodes, from `ClientPageRows.surgery`."""
     if not rows:
         return mark_safe('<li class="text-secondary">None recorded.</li>')
-    url = cached_url_maker("treatments:surgery_detail", client_pk)
-    day = day_formatter("j M Y")
+    url = url_maker("treatments:surgery_detail", client_pk)
+    day = date_formatter("j M Y")
     items = []
     for pk, procedure, side, date, status in rows:
         # SurgeryEpisode.title
@@ -201,11 +201,11 @@ class _SessionRows:
     def __init__(self, client_pk: int, clinical: bool, can_change: bool):
         self.clinical = clinical
         self.can_change = can_change
-        self.day = day_formatter("D j M Y")
-        self.note = cached_url_maker("treatments:session_detail", client_pk)
+        self.day = date_formatter("D j M Y")
+        self.note = url_maker("treatments:session_detail", client_pk)
         if can_change:
-            self.move = cached_url_maker("treatments:session_move", client_pk)
-            self.cancel = cached_url_maker("treatments:session_cancel", client_pk)
+            self.move = url_maker("treatments:session_move", client_pk)
+            self.cancel = url_maker("treatments:session_cancel", client_pk)
 
     @staticmethod
     def _who(first: str, last: str, username: str) -> str:
