@@ -887,6 +887,7 @@ class ScaleSeeder:
             "treatments_finding",
             (
                 "session_id",
+                "client_id",  # the session's (a trigger keeps it; triggers are off here)
                 "muscle_id",
                 "trigger_point_id",
                 "side",
@@ -945,8 +946,8 @@ class ScaleSeeder:
                 point = choice(points) if points and random_() < 0.9 else null
                 reproduced = "t" if random_() < 0.3 else "f"
                 findings.append(
-                    f"{session_id}\t{muscle_id}\t{point}\t{side}\t{state}\t{tenderness}"
-                    f"\t{reproduced}\t{position}"
+                    f"{session_id}\t{plan.client_id}\t{muscle_id}\t{point}\t{side}\t{state}"
+                    f"\t{tenderness}\t{reproduced}\t{position}"
                 )
             treatments.append(
                 f"{session_id}\t{choice(_TECHNIQUES)}\t{muscles[0]}\t{side}"

@@ -185,6 +185,7 @@ class FindingFactory(factory.django.DjangoModelFactory):
         model = "treatments.Finding"
 
     session = factory.SubFactory(SessionFactory)
+    client = factory.SelfAttribute("session.client")
     muscle = factory.LazyFunction(_soleus)
     side = "left"
     state = "active"

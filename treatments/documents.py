@@ -209,12 +209,21 @@ def letter_findings(client: Client, episode: SurgeryEpisode | None = None) -> st
     ]
     if active:
         parts.append("Trigger points still active at the last check: " + "; ".join(active) + ".")
-    assessed = [s for s in completed if s.assessment.strip()]
-    if assessed:
-        last = assessed[-1]
+    # The last completed session with an assessment (not only blanks); read here, as only
+    # letters quote it.
+    last = (
+        Session.objects.filter(
+            client=client, status=SessionStatus.COMPLETED, assessment__regex=r"\S"
+        )
+        .order_by("-starts_at", "-id")
+        .values_list("starts_at", "assessment")
+        .first()
+    )
+    if last is not None:
+        starts_at, assessment = last
         parts.append(
-            f"Assessment at the session of {last.local_start:%-d %B %Y}: "
-            f"{' '.join(last.assessment.split())}"
+            f"Assessment at the session of {timezone.localtime(starts_at):%-d %B %Y}: "
+            f"{' '.join(assessment.split())}"
         )
     if episode is not None:
         day = f"{episode.date:%-d %B %Y}" if episode.date else "date not set"

@@ -346,7 +346,13 @@ class Session(models.Model):
         ]
         indexes = [
             models.Index(fields=["starts_at"], name="session_starts"),
-            models.Index(fields=["client", "starts_at"], name="session_client_starts"),
+            # A client's sessions in time order, with the columns of the progress page's
+            # charts and table in the index (an index-only scan, not a heap page a session).
+            models.Index(
+                fields=["client", "starts_at", "id"],
+                include=["status", "pain_before", "pain_after"],
+                name="session_client_starts",
+            ),
             models.Index(fields=["therapist", "starts_at"], name="session_therapist_starts"),
             models.Index(
                 fields=["therapist", "starts_at"],
@@ -451,11 +457,16 @@ class Session(models.Model):
         return not self.is_signed and self.status == SessionStatus.PLANNED
 
 
-@tracked
+@tracked(exclude=("client",))  # the session's, as the session_id kept
 class Finding(models.Model):
     State = FindingState
 
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="findings")
+    # The session's client, kept by the database (`finding_client_of_session`): a client's
+    # findings are read by one index range, without visiting each of their sessions.
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     muscle = models.ForeignKey("knowledge.Muscle", on_delete=models.PROTECT, related_name="+")
     trigger_point = models.ForeignKey(
         "knowledge.TriggerPoint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -485,7 +496,36 @@ class Finding(models.Model):
                 name="finding_tenderness_0_3",
             ),
         ]
-        triggers = [_child_lock("finding_signed_lock")]
+        indexes = [
+            # The progress page's findings grid: every column it reads, in the index.
+            models.Index(
+                fields=["client"],
+                include=[
+                    "session",
+                    "muscle",
+                    "trigger_point",
+                    "side",
+                    "state",
+                    "tenderness",
+                    "position",
+                ],
+                name="finding_client",
+            )
+        ]
+        triggers = [
+            _child_lock("finding_signed_lock"),
+            pgtrigger.Trigger(
+                name="finding_client_of_session",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func="""
+                    NEW.client_id := (
+                        SELECT s.client_id FROM treatments_session s WHERE s.id = NEW.session_id
+                    );
+                    RETURN NEW;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.muscle} ({self.side}): {self.state}"

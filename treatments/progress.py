@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.contrib.postgres.aggregates import JSONBAgg
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import models
 from django.db.models import BigIntegerField, F, Func, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
@@ -86,14 +86,13 @@ class SessionRow:
     A client with 100 sessions and 190 findings made ~850 model instances (with every note's
     text); rows of plain values cost a fraction of that. `local_start` is localised once."""
 
-    __slots__ = ("assessment", "local_start", "pain_after", "pain_before", "pk", "status")
+    __slots__ = ("local_start", "pain_after", "pain_before", "pk", "status")
 
-    def __init__(self, pk, local_start, status, pain_before, pain_after, assessment):
+    def __init__(self, pk, local_start, status, pain_before, pain_after):
         self.pk = pk
         self.status = status
         self.pain_before = pain_before
         self.pain_after = pain_after
-        self.assessment = assessment
         self.local_start = local_start
 
     @property
@@ -228,7 +227,6 @@ SESSIONS = Read(
         ("status", None),
         ("pain_before", None),
         ("pain_after", None),
-        ("assessment", None),
     ),
 )
 MEASURES_READ = Read(
@@ -258,11 +256,14 @@ PAIN_REPORTS = Read(
     ),
 )
 FINDINGS = Read(
-    # One row per muscle, point and side (a row of the grid), with its findings in session
-    # order: [session id, state, tenderness] each.
+    # One row per muscle, point and side (a row of the grid), with its findings as three
+    # lists in step: session ids, states, tenderness (at most one finding a session:
+    # `finding_one_per_point_side`). Read from the finding's own client column (index
+    # `finding_client`, every column in it), not through each session: `build` leaves out
+    # those of cancelled sessions. Three `array_agg`s cost PostgreSQL less than one JSON
+    # array a finding.
     lambda client_id: (
-        Finding.objects.filter(session__client_id=client_id)
-        .exclude(session__status=SessionStatus.CANCELLED)
+        Finding.objects.filter(client_id=client_id)
         .values("muscle__name", "trigger_point_id", "trigger_point__label", "side")
         .order_by()
     ),
@@ -271,19 +272,9 @@ FINDINGS = Read(
         ("trigger_point_id", None),
         ("trigger_point__label", None),
         ("side", None),
-        (
-            JSONBAgg(
-                Func(
-                    "session_id",
-                    "state",
-                    "tenderness",
-                    function="json_build_array",
-                    output_field=TextField(),
-                ),
-                order_by=("session__starts_at", "position"),
-            ),
-            None,
-        ),
+        (ArrayAgg("session_id"), None),
+        (ArrayAgg("state"), None),
+        (ArrayAgg("tenderness"), None),
     ),
 )
 EPISODES = Read(
@@ -337,10 +328,8 @@ def build(client: Client) -> Progress:
     rows = read(client.pk)
     now_us = (now - _EPOCH) // _MICROSECOND
     sessions, past, completed_days = [], [], []
-    for pk, start, status, pain_before, pain_after, assessment in rows[SESSIONS]:
-        session = SessionRow(
-            pk, from_epoch(start, local), status, pain_before, pain_after, assessment
-        )
+    for pk, start, status, pain_before, pain_after in rows[SESSIONS]:
+        session = SessionRow(pk, from_epoch(start, local), status, pain_before, pain_after)
         sessions.append(session)
         if start <= now_us:
             past.append(session)
@@ -433,11 +422,17 @@ def build(client: Client) -> Progress:
     # Findings grid: one row per muscle, point and side; one column per session with findings.
     by_key: dict[tuple, dict[int, FindingCell]] = {}
     labels: dict[tuple, str] = {}
-    for muscle, point_id, point, side, cells in findings:
-        key = (muscle, point_id or 0, side)
-        # In session order: a session's later finding of the same point is the one shown.
-        by_key[key] = {cell[0]: FindingCell._make(cell) for cell in cells}
-        labels[key] = _finding_place(muscle, point, side)
+    shown = {s.pk for s in sessions}  # not cancelled
+    for muscle, point_id, point, side, session_ids, states, tenderness in findings:
+        row = {
+            cell[0]: FindingCell._make(cell)
+            for cell in zip(session_ids, states, tenderness, strict=True)
+            if cell[0] in shown
+        }
+        if row:
+            key = (muscle, point_id or 0, side)
+            by_key[key] = row
+            labels[key] = _finding_place(muscle, point, side)
     found = set().union(*by_key.values())
     progress.finding_columns = [s for s in sessions if s.pk in found]
     column_ids = [s.pk for s in progress.finding_columns]

@@ -423,7 +423,8 @@ def session_note_save(
         setattr(session, name, value if name.startswith("pain_") else (value or ""))
     session.full_clean(validate_constraints=False)
     finding_rows = [
-        Finding(session=session, position=index, **row) for index, row in enumerate(findings)
+        Finding(session=session, client_id=session.client_id, position=index, **row)
+        for index, row in enumerate(findings)
     ]
     treatment_rows = [
         TreatmentGiven(session=session, position=index, **row)

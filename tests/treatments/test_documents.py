@@ -365,10 +365,15 @@ def test_letter_findings_name_the_active_trigger_points_and_the_last_assessment(
     write_note(session, therapist, assessment="Soleus the main driver.")
     services.session_sign(request=None, actor=therapist, session=session, version=session.version)
     FindingFactory(session=SessionFactory(client=client_record, therapist=therapist))
+    # Two hours after, with a colleague: a blank assessment, so the earlier one is quoted.
+    later = SessionFactory(client=client_record, starts_at=session.starts_at + timedelta(hours=2))
+    write_note(later, later.therapist, assessment=" \n ")
+    services.session_sign(request=None, actor=later.therapist, session=later, version=later.version)
     text = letter_findings(client_record)
-    assert "Treated with trigger point therapy in 1 session from" in text
+    assert "Treated with trigger point therapy in 2 sessions from" in text
     assert "Trigger points still active at the last check: Soleus, left." in text
-    assert "Soleus the main driver." in text
+    day = f"{timezone.localtime(session.starts_at):%-d %B %Y}"
+    assert f"Assessment at the session of {day}: Soleus the main driver." in text
 
 
 # Links

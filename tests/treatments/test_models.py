@@ -177,3 +177,16 @@ def test_history_is_kept_for_note_changes(session, therapist):
     _sql("UPDATE treatments_session SET subjective = 'second' WHERE id = %s", [session.pk])
     events = S.pgh_event_model.objects.filter(pgh_obj_id=session.pk).order_by("pgh_id")
     assert [e.subjective for e in events][-2:] == ["first", "second"]
+
+
+def test_a_finding_takes_its_sessions_client_whatever_it_is_given():
+    session = SessionFactory()
+    other = SessionFactory()
+    finding = FindingFactory(session=session, client=other.client)
+    assert Finding.objects.values_list("client_id", flat=True).get(pk=finding.pk) == (
+        session.client_id
+    )
+    Finding.objects.filter(pk=finding.pk).update(session=other)
+    assert Finding.objects.values_list("client_id", flat=True).get(pk=finding.pk) == (
+        other.client_id
+    )
