@@ -101,14 +101,26 @@ class SessionRow:
 
 
 class FindingCell(NamedTuple):
-    """One finding of the grid: its state (with `get_state_display`) and tenderness."""
+    """One finding of the grid: its state (with `get_state_display`) and tenderness. Equal
+    cells are one object (`finding_cell`): a grid of a hundred sessions has some 200 findings
+    and a dozen different cells."""
 
-    session_id: int
     state: str
     tenderness: int | None
 
     def get_state_display(self) -> str:
         return STATE_LABELS.get(self.state, self.state)
+
+
+_CELLS: dict[tuple, FindingCell] = {}
+
+
+def finding_cell(state: str, tenderness: int | None) -> FindingCell:
+    key = (state, tenderness)
+    cell = _CELLS.get(key)
+    if cell is None:
+        cell = _CELLS[key] = FindingCell(state, tenderness)
+    return cell
 
 
 class MeasureRow(NamedTuple):
@@ -420,14 +432,14 @@ def build(client: Client) -> Progress:
     progress.measure_tables["nprs"] = with_changes(overall_nprs)
 
     # Findings grid: one row per muscle, point and side; one column per session with findings.
-    by_key: dict[tuple, dict[int, FindingCell]] = {}
+    by_key: dict[tuple, dict[int, FindingCell]] = {}  # session id: cell
     labels: dict[tuple, str] = {}
     shown = {s.pk for s in sessions}  # not cancelled
     for muscle, point_id, point, side, session_ids, states, tenderness in findings:
         row = {
-            cell[0]: FindingCell._make(cell)
-            for cell in zip(session_ids, states, tenderness, strict=True)
-            if cell[0] in shown
+            session_id: finding_cell(state, tender)
+            for session_id, state, tender in zip(session_ids, states, tenderness, strict=True)
+            if session_id in shown
         }
         if row:
             key = (muscle, point_id or 0, side)
