@@ -12,17 +12,30 @@ from html import escape as html_escape
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import template
-from django.forms import BoundField, Select, Textarea
+from django.forms import BaseForm, BoundField, HiddenInput, Select, Textarea
 from django.forms.utils import pretty_name
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import conditional_escape
+from django.utils.dates import MONTHS
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
+from clinic.markup import url_for
 from treatments.schedule_html import columns_html
 
 register = template.Library()
 
 _SELECTED = " selected"
+
+
+def _esc(value) -> str:
+    """`django.utils.html.conditional_escape` without its lazy-string wrapper (~3 µs a call):
+    markup (`__html__`) as it is, anything else escaped as `escape` does."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html_escape(str(value))
 
 
 @register.simple_tag
@@ -46,9 +59,9 @@ def _options(choices: tuple) -> tuple[str, dict[str, int]]:
     offsets: dict[str, int] = {}
     length = 0
     for value, label in choices:
-        head = f'<option value="{conditional_escape(value)}"'
+        head = f'<option value="{_esc(value)}"'
         offsets.setdefault(str(value), length + len(head))
-        part = f"{head}>{conditional_escape(label)}</option>"
+        part = f"{head}>{_esc(label)}</option>"
         parts.append(part)
         length += len(part)
     return "".join(parts), offsets
@@ -67,9 +80,9 @@ def row_cells(form, number: int) -> SafeString:
         kind = _kind(field.name, field.field)
         cells.append(
             _cell(
-                box=conditional_escape(field.id_for_label),
-                name=conditional_escape(field.html_name),
-                label=conditional_escape(field.label),
+                box=_esc(field.id_for_label),
+                name=_esc(field.html_name),
+                label=_esc(field.label),
                 number=number,
                 kind=kind,
                 value=field.value(),
@@ -99,7 +112,7 @@ def _cell(*, box, name, label, number, kind, value, options, errors) -> str:
         control = (
             f'<input class="form-control form-control-sm{invalid}" type="number" min="1"'
             f' max="240" name="{name}" id="{box}"'
-            f' value="{"" if value is None else conditional_escape(value)}">'
+            f' value="{"" if value is None else _esc(value)}">'
         )
     else:
         control = (
@@ -107,8 +120,7 @@ def _cell(*, box, name, label, number, kind, value, options, errors) -> str:
             f' id="{box}">{options}</select>'
         )
     shown = "".join(
-        f'<div class="invalid-feedback d-block">{conditional_escape(error)}</div>'
-        for error in errors
+        f'<div class="invalid-feedback d-block">{_esc(error)}</div>' for error in errors
     )
     return (
         "<td>\n"
@@ -136,40 +148,58 @@ def table_rows(formset) -> SafeString:
 
 
 def _initial_rows(formset) -> list[str]:
-    """`row_cells` of each form an unbound formset would build, from `formset.initial`."""
+    """`row_cells` of each form an unbound formset would build, from `formset.initial`.
+
+    Each column's cell is written by `_cell` once, with `{p}` (the row's prefix), `{n}` (its
+    number), `{o}` (its options) and `{v}` (the minutes) in place of the row's own; a row only
+    fills them in."""
     form_class = formset.form
     choices = form_class.row_choices(**formset.get_form_kwargs(None))
     columns = []
     for name, field in form_class.base_fields.items():
         kind = _kind(name, field)
-        label = conditional_escape(pretty_name(name) if field.label is None else field.label)
+        label = _esc(pretty_name(name) if field.label is None else field.label)
         listed = _options(tuple(choices.get(name, field.choices))) if kind == "select" else None
-        columns.append((name, field, kind, label, listed))
+        unchecked, checked = (
+            _cell(
+                box=f"id_{{p}}-{_braces(name)}",
+                name=f"{{p}}-{_braces(name)}",
+                label=_braces(label),
+                number="{n}",
+                kind=kind,
+                value=value,
+                options="{o}",
+                errors=(),
+            )
+            for value in (None if kind == "checkbox" else "{v}", True)
+        )
+        columns.append((name, field, kind, listed, unchecked, checked))
     initial = formset.initial or ()
     rows = []
     for index in range(formset.total_form_count()):
         values = initial[index] if index < len(initial) else {}
-        prefix = conditional_escape(formset.add_prefix(index))
+        prefix = _esc(formset.add_prefix(index))
         cells = []
-        for name, field, kind, label, listed in columns:
+        for name, field, kind, listed, unchecked, checked in columns:
             value = values.get(name, field.initial)
             if callable(value):
                 value = value()
             value = field.prepare_value(value)
             cells.append(
-                _cell(
-                    box=f"id_{prefix}-{name}",
-                    name=f"{prefix}-{name}",
-                    label=label,
-                    number=index + 1,
-                    kind=kind,
-                    value=value,
-                    options=_selected(*listed, value) if listed else "",
-                    errors=(),
+                (checked if kind == "checkbox" and value else unchecked).format(
+                    p=prefix,
+                    n=index + 1,
+                    o=_selected(*listed, value) if listed else "",
+                    v="" if value is None else _esc(value),
                 )
             )
         rows.append("".join(cells))
     return rows
+
+
+def _braces(text: str) -> str:
+    """`text` as it stands, inside a `str.format` string."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 @register.simple_tag
@@ -178,7 +208,7 @@ def management_form(formset) -> SafeString:
     directly (the management form's own form and five templates took ~0.5 ms)."""
     if formset.is_bound or formset.auto_id != "id_%s":
         return formset.management_form
-    prefix = conditional_escape(formset.prefix)
+    prefix = _esc(formset.prefix)
     counts = {
         "TOTAL_FORMS": formset.total_form_count(),
         "INITIAL_FORMS": formset.initial_form_count(),
@@ -235,17 +265,60 @@ def plain_field(field: BoundField) -> SafeString:
     widget = field.field.widget
     if field.errors or field.field.required or type(widget) not in _PLAIN_CLASSES:
         return as_crispy_field(field)
-    box = conditional_escape(field.auto_id)
-    control = _control(field, widget)
-    label = f'<label for="{box}" class="form-label">{conditional_escape(field.label)}</label>'
+    return mark_safe(_plain_markup(field))  # noqa: S308 (escaped in _plain_markup)
+
+
+def _plain_markup(field: BoundField) -> str:
+    box = _esc(field.auto_id)
+    control = _control(field, field.field.widget)
+    label = f'<label for="{box}" class="form-label">{_esc(field.label)}</label>'
     help_text = (
-        f'<div id="{box}_helptext" class="form-text">{conditional_escape(field.help_text)}</div>'
+        f'<div id="{box}_helptext" class="form-text">{_esc(field.help_text)}</div>'
         if field.help_text
         else ""
     )
-    return mark_safe(  # noqa: S308 (label, help and the control's values escaped)
-        f'<div id="div_{box}" class="mb-3">{label}{control}{help_text}</div>'
-    )
+    return f'<div id="div_{box}" class="mb-3">{label}{control}{help_text}</div>'
+
+
+def unbound_plain_field(form, name: str) -> str:
+    """`plain_field(form[name])` of an unbound form that leaves its fields as its class declares
+    them (no `__init__` of its own): the markup around the value is the same on every request,
+    written once a process (~30 µs a field, where Django's attributes and escaping took ~150)."""
+    form_class = type(form)
+    field = form.fields[name]
+    if (
+        form.is_bound
+        or form_class.__init__ is not BaseForm.__init__
+        or field.required
+        or type(field.widget) not in _PLAIN_CLASSES
+    ):
+        return plain_field(form[name])
+    head, tail = _plain_parts(form_class, name, form.prefix, form.auto_id, get_language())
+    value = field.prepare_value(form.get_initial_for_field(field, name))
+    if isinstance(field.widget, Textarea):
+        return f"{head}{'' if value is None or value == '' else _esc(value)}{tail}"
+    html, offsets = _options(tuple(field.choices))
+    return f"{head}{_selected(html, offsets, '' if value is None else value)}{tail}"
+
+
+_VALUE = "\x00value\x00"
+
+
+@lru_cache(maxsize=64)
+def _plain_parts(form_class, name: str, prefix, auto_id, language) -> tuple[str, str]:
+    """`_plain_markup` of `form_class`'s field `name` unbound, split where its value (a text
+    area's text or a select's options) goes; `language` (the active one) for the labels."""
+    field = form_class(prefix=prefix, auto_id=auto_id, initial={name: _VALUE})[name]
+    if isinstance(field.field.widget, Textarea):
+        head, found, tail = _plain_markup(field).partition(_VALUE)
+    else:
+        start = f'<select name="{_esc(field.html_name)}"'
+        markup = _plain_markup(field)
+        opened = markup.index(">", markup.index(start)) + 1
+        closed = markup.index("</select>", opened)
+        head, found, tail = markup[:opened], True, markup[closed:]
+    assert found, name
+    return head, tail
 
 
 _PLAIN_CLASSES = {Textarea: "textarea form-control", Select: "select form-select"}
@@ -255,20 +328,161 @@ def _control(field: BoundField, widget) -> str:
     """What `field.as_widget(attrs={"class": …})` writes for a text area or a single select,
     without its two templates: the attributes as Django builds them (widget's own, crispy's
     class, `aria-describedby`, id), each escaped as `attrs.html` does."""
-    attrs = field.build_widget_attrs({"class": _PLAIN_CLASSES[type(widget)]}, widget)
-    if field.auto_id and "id" not in widget.attrs:
-        attrs.setdefault("id", field.auto_id)
-    attrs = widget.build_attrs(widget.attrs, attrs)
-    shown = "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-    name = conditional_escape(field.html_name)
+    shown = _widget_attrs(field, widget, {"class": _PLAIN_CLASSES[type(widget)]})
+    name = _esc(field.html_name)
     value = field.value()
     if isinstance(widget, Textarea):
-        text = "" if value is None or value == "" else conditional_escape(value)
+        text = "" if value is None or value == "" else _esc(value)
         return f'<textarea name="{name}"{shown}>\n{text}</textarea>'
     listed = _options(tuple(field.field.choices))
     html = _selected(*listed, "" if value is None else value)
     return f'<select name="{name}"{shown}>{html}</select>'
+
+
+def _widget_attrs(field: BoundField, widget, attrs: dict) -> str:
+    """The attributes `field.as_widget(attrs=attrs)` writes, as Django builds them (the
+    widget's own, `attrs`, `required`, `aria-describedby`…, the id), each escaped as
+    `django/forms/widgets/attrs.html` does."""
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    attrs = widget.build_attrs(widget.attrs, attrs)
+    return "".join(
+        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def hidden_input(field: BoundField) -> str:
+    """`{{ field }}` of a hidden input (the note's version) without Django's three widget
+    templates (~0.5 ms); any other widget, or one with extras, goes through Django."""
+    widget = field.field.widget
+    if type(widget) is not HiddenInput or field.field.localize or field.field.show_hidden_initial:
+        return str(field)
+    value = widget.format_value(field.value())
+    shown = "" if value is None else f' value="{_esc(value)}"'
+    attrs = _widget_attrs(field, widget, {})
+    return f'<input type="hidden" name="{_esc(field.html_name)}"{shown}{attrs}>'
+
+
+# The session note's page (templates/treatments/session_note.html) around its rows: the
+# breadcrumb, heading, fields, tables and buttons the template wrote with some forty nodes,
+# two includes and Django's widget templates, half of the page's time.
+
+
+@register.simple_tag(takes_context=True)
+def note_heading(context) -> SafeString:
+    """The note form's breadcrumb (treatments/_client_header.html, crumb "Session note"), its
+    `<h1>` (the client, the session's day and time) and the line under it."""
+    client, session = context["client"], context["session"]
+    perms = context.get("perms")
+    progress = (
+        '\n  <li class="breadcrumb-item"><a href="'
+        f'{_esc(url_for("treatments:progress", client.pk))}">Progress</a></li>'
+        if perms is not None and "treatments.view_clinical_notes" in perms
+        else ""
+    )
+    start = session.local_start
+    therapist = session.therapist
+    return mark_safe(  # noqa: S308 (every value escaped)
+        '<nav aria-label="breadcrumb" class="no-print"><ol class="breadcrumb mb-1">\n'
+        f'  <li class="breadcrumb-item"><a href="{_esc(url_for("client_detail", client.pk))}">'
+        f"{_esc(client.full_name)}</a></li>{progress}\n"
+        '  <li class="breadcrumb-item active" aria-current="page">Session note</li>\n'
+        "</ol></nav>\n"
+        # |date:"j F Y" and |time:"H:i"
+        f'<h1 class="mb-1">Note: {_esc(client.full_name)}, {start.day} {_esc(MONTHS[start.month])}'
+        f" {start.year:04d} {start.hour:02d}:{start.minute:02d}</h1>\n"
+        f'<p class="text-secondary">{session.length_minutes:d} minutes with '
+        f"{_esc(therapist.get_full_name() or therapist.username)}. Save as often as you like;"
+        " sign from the note page when it is complete.</p>"
+    )
+
+
+_NOTE_FIELDS = """{version}
+  {errors}
+  <div class="row g-4">
+    <div class="col-lg-7">
+      <section class="card mb-3" aria-labelledby="soap-h"><div class="card-body">
+        <h2 class="h5" id="soap-h">Subjective, objective, assessment, plan</h2>
+        {subjective}
+        {objective}
+        {assessment}
+        {plan}
+      </div></section>
+    </div>
+    <div class="col-lg-5">
+      <section class="card mb-3" aria-labelledby="pain-h"><div class="card-body">
+        <h2 class="h5" id="pain-h">Pain</h2>
+        <div class="row g-2">
+          <div class="col-6">{pain_before}</div>
+          <div class="col-6">{pain_after}</div>
+        </div>
+      </div></section>
+      <section class="card mb-3" aria-labelledby="home-h"><div class="card-body">
+        <h2 class="h5" id="home-h">Home care</h2>
+        {home_care}
+      </div></section>
+    </div>
+  </div>
+  <section class="card mb-3" aria-labelledby="findings-h"><div class="card-body">
+    <h2 class="h5" id="findings-h">Findings per muscle</h2>
+    <p class="small text-secondary">The plan's target muscles are listed; choose a state for each one you examined. Rows left “Not examined” are not saved.</p>
+    {finding_management}
+    {finding_errors}
+    <div class="table-responsive">
+    <table class="table table-sm findings-table align-top">
+      <thead><tr><th scope="col">Muscle</th><th scope="col">Trigger point</th><th scope="col">Side</th><th scope="col">State</th><th scope="col">Tenderness</th><th scope="col">Referral reproduced</th></tr></thead>
+      <tbody>
+      {finding_rows}
+      </tbody>
+    </table>
+    </div>
+  </div></section>
+  <section class="card mb-3" aria-labelledby="treat-h"><div class="card-body">
+    <h2 class="h5" id="treat-h">Treatment given</h2>
+    {treatment_management}
+    <div class="table-responsive">
+    <table class="table table-sm treatments-table align-top">
+      <thead><tr><th scope="col">Technique</th><th scope="col">Muscle</th><th scope="col">Side</th><th scope="col">Pressure</th><th scope="col">Minutes</th></tr></thead>
+      <tbody>
+      {treatment_rows}
+      </tbody>
+    </table>
+    </div>
+  </div></section>
+  <div class="d-flex gap-2">
+    <button class="btn btn-knot" type="submit">Save note</button>
+    <a class="btn btn-outline-secondary" href="{back}">Back without saving</a>
+  </div>"""  # noqa: E501
+
+
+_PLAIN_NOTE_FIELDS = (
+    "subjective", "objective", "assessment", "plan", "pain_before", "pain_after", "home_care"
+)  # fmt: skip
+
+
+@register.simple_tag
+def note_fields(form, findings, treatments, finding_errors, session) -> SafeString:
+    """Everything of the note form after its CSRF token: the hidden version, the form's own
+    errors, the SOAP, pain and home-care fields (`plain_field`), the findings and treatments
+    tables (`management_form`, `table_rows`) and the buttons."""
+    return mark_safe(  # noqa: S308 (every value escaped by its writer)
+        _NOTE_FIELDS.format(
+            version=hidden_input(form["version"]),
+            errors="".join(
+                f'<div class="alert alert-danger">{_esc(error)}</div>'
+                for error in form.non_field_errors()
+            ),
+            **{name: unbound_plain_field(form, name) for name in _PLAIN_NOTE_FIELDS},
+            finding_management=management_form(findings),
+            finding_errors="".join(
+                f'<div class="text-danger small">{_esc(error)}</div>' for error in finding_errors
+            ),
+            finding_rows=table_rows(findings),
+            treatment_management=management_form(treatments),
+            treatment_rows=table_rows(treatments),
+            back=_esc(url_for("treatments:session_detail", session.client_id, session.pk)),
+        )
+    )
