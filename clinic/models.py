@@ -266,10 +266,16 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="audit_events",
         help_text="Empty when the client acted through an online link.",
+        db_index=False,  # audit_actor_at leads with it
     )
     action = models.CharField(max_length=16, choices=AuditAction.choices)
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        db_index=False,  # audit_client_at leads with it
     )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
