@@ -159,27 +159,28 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
         dash = ' stroke-dasharray="6 4"' if series.dashed else ""
         name = _esc(series.name)
         points = sorted(series.points)
-        # Each point as "x,y" (the polyline's) and the circle's "x" cy="y", with its tooltip
-        # text; the y and the value shown once per distinct value, the x once per day.
-        pairs, circles = [], []
-        head = f'" r="3.5" fill="{colour}"><title>{name}: '
+        # Each point's x and its day as shown, once per day; its y and its value as shown,
+        # once per value. Then the polyline's "x,y" pairs and the circles with their tooltips.
         for day, val in points:
-            at_x = placed_x.get(day)
-            if at_x is None:
-                at_x = placed_x[day] = (f"{x(day)}", _long_day(day))
-            at_y = ys.get(val)
-            if at_y is None:
-                at_y = ys[val] = (f"{round(top + plot_h * (1 - val / y_max), 1)}", _fmt(val))
-            cx, on = at_x
-            cy, shown = at_y
-            pairs.append(f"{cx},{cy}")
-            circles.append(f'<circle cx="{cx}" cy="{cy}{head}{shown} on {on}</title></circle>')
+            if day not in placed_x:
+                placed_x[day] = (f"{x(day)}", _long_day(day))
+            if val not in ys:
+                ys[val] = (f"{round(top + plot_h * (1 - val / y_max), 1)}", _fmt(val))
+        placed = [(placed_x[day], ys[val]) for day, val in points]
         if len(points) > 1:
+            pairs = " ".join([f"{cx},{cy}" for (cx, _), (cy, _) in placed])
             out.append(
-                f'<polyline points="{" ".join(pairs)}" fill="none" stroke="{colour}" '
-                f'stroke-width="2"{dash}/>'
+                f'<polyline points="{pairs}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
             )
-        out.extend(circles)
+        head = f'" r="3.5" fill="{colour}"><title>{name}: '
+        out.append(
+            "".join(
+                [
+                    f'<circle cx="{cx}" cy="{cy}{head}{shown} on {on}</title></circle>'
+                    for (cx, on), (cy, shown) in placed
+                ]
+            )
+        )
         out.append(
             f'<line x1="{legend_x}" y1="14" x2="{legend_x + 18}" y2="14" stroke="{colour}" '
             f'stroke-width="2"{dash}/><circle cx="{legend_x + 9}" cy="14" r="3" fill="{colour}"/>'
