@@ -1,16 +1,24 @@
-"""What every page's layout draws: the navigation bar's links and the assets' URLs.
+"""What every page's layout draws: base.html's frame, the navigation bar's links and the
+assets' URLs.
 
 Every page draws the bar; as template tags its links cost a `{% url %}` and a permission
 check each, on every request. The links depend only on what the user may do and on the page's
 section, so each combination is written once a process; an asset's URL never changes while
-the process runs (no hashed names: see STORAGES in the settings).
+the process runs (no hashed names: see STORAGES in the settings). The markup around them that
+is the same on every request is rendered once a process (`{% fixed %}`), and the part that is
+not (the CSRF token, the user's name, the messages) is written in Python (`{% page_top %}`).
 """
 
 import functools
+import warnings
 
 from django import template
+from django.conf import settings
+from django.template.base import VariableNode
+from django.template.loader_tags import BlockNode
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.markup import url_for
@@ -81,3 +89,151 @@ def asset(path: str) -> str:
 def fixed_url(name: str) -> str:
     """`{% url name %}` for a URL without arguments, reversed once a process."""
     return url_for(name)
+
+
+# base.html: the parts every page draws. Through the template language the bar, its CSRF
+# token, the user's name and the messages loop cost some 40 tag and variable nodes a request.
+
+
+class FixedNode(template.Node):
+    """`{% fixed %}…{% endfixed %}`: markup that is the same on every request, rendered once a
+    process (per script prefix and URL conf, which `{% asset %}` and `{% fixed_url %}` read).
+
+    Only for text and tags that read nothing of the request: no variables and no blocks (a
+    child template's block would be frozen as the first page drew it)."""
+
+    child_nodelists = ()  # no blocks inside, so base.html's block search need not look in
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+        self.written: dict[tuple, SafeString] = {}
+
+    def render(self, context) -> SafeString:
+        key = (get_script_prefix(), get_urlconf())
+        html = self.written.get(key)
+        if html is None:
+            html = self.written[key] = self.nodelist.render(context)
+        return html
+
+
+@register.tag
+def fixed(parser, token):
+    nodelist = parser.parse(("endfixed",))
+    parser.delete_first_token()
+    for kind in (VariableNode, BlockNode):
+        if nodelist.get_nodes_by_type(kind):
+            raise template.TemplateSyntaxError(
+                "{% fixed %} holds markup the same on every request: no variables or blocks."
+            )
+    return FixedNode(nodelist)
+
+
+class PageTopNode(template.Node):
+    """`{% page_top %}{% block nav_items %}…{% endblock %}{% endpage_top %}`: from `<body>` to
+    the messages, what base.html's template drew before (tests/clinic/base_reference.html):
+    the CSRF token in htmx's headers and the logout form (one token, masked once), the bar
+    with the block's links, the user's name and role for a signed-in user, and the messages,
+    consumed as the template's loop consumed them. Every value is read from the context as the
+    template read it, and escaped as autoescaping did."""
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context) -> SafeString:
+        esc = conditional_escape if context.autoescape else str
+        token = context.get("csrf_token")
+        token = "" if token is None else str(token)  # the lazy token's one masking
+        dashboard, logout = _page_top_urls(get_script_prefix(), get_urlconf())
+        signed_in = ""
+        user = context.get("user")
+        if getattr(user, "is_authenticated", False):
+            # `{% csrf_token %}`: no field when the token is missing or "NOTPROVIDED".
+            if not token:
+                _warn_missing_csrf()
+            role = context.get("role")
+            signed_in = _SIGNED_IN.format(
+                nav_items=self.nodelist.render(context),
+                name=esc(user.get_full_name() or user.get_username()),
+                role=f" · {esc(role)}" if role else "",
+                logout=logout,
+                csrf_input=_CSRF_INPUT.format(escape(token))
+                if token and token != _NOT_PROVIDED
+                else "",
+            )
+        parts = [_TOP.format(token=escape(token), dashboard=dashboard, signed_in=signed_in)]
+        messages = context.get("messages")
+        if messages is not None:
+            if not hasattr(messages, "__len__"):
+                messages = list(messages)
+            # Iterated only when not empty, as `{% for %}` did: iterating marks them used.
+            if len(messages):
+                for message in messages:
+                    level = getattr(message, "level_tag", "")
+                    level = "danger" if level == "error" else esc(level or "info")
+                    parts.append(_MESSAGE.format(level=level, message=esc(str(message))))
+        return mark_safe("".join(parts))  # noqa: S308 (each value escaped above)
+
+
+@register.tag
+def page_top(parser, token):
+    nodelist = parser.parse(("endpage_top",))
+    parser.delete_first_token()
+    return PageTopNode(nodelist)
+
+
+# base_reference.html's markup from <body> to the messages; each {name} a value, escaped.
+_TOP = """<body hx-headers='{{"X-CSRFToken": "{token}"}}'>
+<a class="visually-hidden-focusable" href="#main">Skip to content</a>
+<nav class="navbar navbar-expand-md navbar-dark bg-knot mb-4" aria-label="Main">
+  <div class="container">
+    <a class="navbar-brand fw-semibold" href="{dashboard}">Knotwork</a>
+    {signed_in}
+  </div>
+</nav>
+<main id="main" class="container pb-5">
+  """
+_SIGNED_IN = """
+    <button class="navbar-toggler" type="button" data-bs-toggle="collapse" data-bs-target="#nav-main"
+            aria-controls="nav-main" aria-expanded="false" aria-label="Show navigation">
+      <span class="navbar-toggler-icon"></span>
+    </button>
+    <div class="collapse navbar-collapse" id="nav-main">
+      <ul class="navbar-nav me-auto">
+        {nav_items}
+      </ul>
+      <ul class="navbar-nav">
+        <li class="nav-item"><span class="navbar-text me-3">{name}{role}</span></li>
+        <li class="nav-item">
+          <form method="post" action="{logout}" class="d-inline">{csrf_input}
+            <button type="submit" class="btn btn-outline-light btn-sm">Log out</button>
+          </form>
+        </li>
+      </ul>
+    </div>
+    """  # noqa: E501 (the template's line as it was)
+# What Django's csrf context processor gives when the request has no token; not a secret.
+_NOT_PROVIDED = "NOTPROVIDED"
+_CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+_MESSAGE = """
+  <div class="alert alert-{level} alert-dismissible fade show" role="alert">
+    {message}
+    <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close"></button>
+  </div>
+  """
+
+
+@functools.lru_cache(maxsize=16)
+def _page_top_urls(prefix: str, urlconf) -> tuple[str, str]:
+    """The dashboard's and the logout's URLs, escaped as `{% fixed_url %}` gave them, reversed
+    once a process per script prefix and URL conf (`reverse()` reads both)."""
+    return escape(reverse("dashboard", urlconf=urlconf)), escape(reverse("logout", urlconf=urlconf))
+
+
+def _warn_missing_csrf() -> None:
+    """Django's `{% csrf_token %}` warns so, in DEBUG."""
+    if settings.DEBUG:
+        warnings.warn(
+            "A {% csrf_token %} was used in a template, but the context did not provide the "
+            "value.  This is usually caused by not using RequestContext.",
+            stacklevel=2,
+        )
