@@ -343,3 +343,71 @@ def test_deactivating_staff_is_audited_with_who_did_it(clinic_admin, therapist):
     event = AuditEvent.objects.get(object_type="auth.user", object_id=str(therapist.pk))
     assert (event.actor, event.action) == (clinic_admin, AuditEvent.Action.UPDATE)
     assert event.detail["deactivated"] is True
+
+
+# The audit INSERT goes without pghistory's context (the audit table is not tracked)
+
+
+def test_an_audit_event_in_a_request_is_written_without_the_history_context_and_counted(
+    clinic_admin, client_record
+):
+    from pghistory import context
+
+    from clinic.audit import audit_record
+
+    seen = []
+
+    def spy(execute, sql, params, many, context_):
+        seen.append(sql)
+        return execute(sql, params, many, context_)
+
+    request = RequestFactory().get("/clients/")
+    request.user = clinic_admin
+    with context(user=clinic_admin.pk), connection.execute_wrapper(spy):
+        wrappers = list(connection.execute_wrappers)
+        event = audit_record(request=request, action="view", client=client_record)
+        # A tracked write after it still carries the context itself.
+        Client.objects.filter(pk=client_record.pk).update(phone="01632 960002")
+        assert connection.execute_wrappers == wrappers
+    (insert,) = [sql for sql in seen if "clinic_auditevent" in sql]
+    assert insert.startswith("INSERT")
+    assert AuditEvent.objects.get(pk=event.pk).client == client_record
+    (update,) = _client_events(client_record)
+    assert update.phone == "01632 960002"
+    assert update.pgh_context.metadata["user"] == clinic_admin.pk
+
+
+@pytest.mark.parametrize("address", ["192.0.2.7", "2001:db8::1", "::ffff:192.0.2.9", None])
+def test_every_column_of_an_event_reads_back_as_written(
+    therapist, client_record, address, django_assert_num_queries
+):
+    from clinic.audit import audit_record
+
+    request = RequestFactory().get("/", REMOTE_ADDR=address) if address else None
+    if request is not None:
+        request.user = therapist
+    detail = {"fields": ["phone", "naïve—name"], "count": 3, "nested": {"ok": True}}
+    event = audit_record(
+        request=request,
+        action=AuditEvent.Action.UPDATE,
+        client=client_record,
+        obj=client_record,
+        detail=detail,
+        actor=None if request else therapist,
+    )
+    # The returned event holds its related rows as save() would have left them.
+    with django_assert_num_queries(0):
+        assert event.actor == therapist
+        assert event.client == client_record
+    stored = AuditEvent.objects.get(pk=event.pk)
+    expected = {
+        "at": event.at,
+        "actor_id": therapist.pk,
+        "action": "update",
+        "client_id": client_record.pk,
+        "object_type": "clinic.client",
+        "object_id": str(client_record.pk),
+        "ip_address": AuditEvent._meta.get_field("ip_address").to_python(address),
+        "detail": detail,
+    }
+    assert {name: getattr(stored, name) for name in expected} == expected
