@@ -10,14 +10,17 @@ not (the CSRF token, the user's name, the messages) is written in Python (`{% pa
 """
 
 import functools
+import os
 import warnings
 
 from django import template
 from django.conf import settings
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.template.base import VariableNode
 from django.template.loader_tags import BlockNode
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -141,8 +144,7 @@ class PageTopNode(template.Node):
 
     def render(self, context) -> SafeString:
         esc = conditional_escape if context.autoescape else str
-        token = context.get("csrf_token")
-        token = "" if token is None else str(token)  # the lazy token's one masking
+        token = _csrf_token(context)
         dashboard, logout = _page_top_urls(get_script_prefix(), get_urlconf())
         signed_in = ""
         user = context.get("user")
@@ -227,6 +229,56 @@ def _page_top_urls(prefix: str, urlconf) -> tuple[str, str]:
     """The dashboard's and the logout's URLs, escaped as `{% fixed_url %}` gave them, reversed
     once a process per script prefix and URL conf (`reverse()` reads both)."""
     return escape(reverse("dashboard", urlconf=urlconf)), escape(reverse("logout", urlconf=urlconf))
+
+
+def _csrf_token(context) -> str:
+    """The context's `csrf_token` as text, masked once for the whole page.
+
+    Django's csrf context processor gives a lazy token: `get_token(request)`, which masks the
+    secret with 32 characters drawn by `secrets.choice`, some 90 µs. When nothing has asked
+    for the token yet and the request holds its secret, this does what `get_token` does, the
+    mask drawn from one read of `os.urandom` (~10 µs), and gives the result to that lazy token:
+    a `{% csrf_token %}` in the page shows the same one. Otherwise Django's way."""
+    token = context.get("csrf_token")
+    if token is None:
+        return ""
+    if type(token) is SimpleLazyObject and token._wrapped is empty:
+        meta = getattr(context.get("request"), "META", {})
+        masked = _masked(meta.get("CSRF_COOKIE"))
+        if masked is not None:
+            # As get_token: the cookie is sent again, its expiry renewed.
+            meta["CSRF_COOKIE_NEEDS_UPDATE"] = True
+            token._wrapped = masked
+    return str(token)
+
+
+# For each character of a secret, the alphabet shifted to start at it: the masked character
+# for a mask character of number n is its n-th.
+_CSRF_SHIFTED = {
+    char: CSRF_ALLOWED_CHARS[number:] + CSRF_ALLOWED_CHARS[:number]
+    for number, char in enumerate(CSRF_ALLOWED_CHARS)
+}
+# Bytes from 248 up are dropped, so that `byte % 62` is uniform.
+_CSRF_UNBIASED = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def _masked(secret: str | None) -> str | None:
+    """`django.middleware.csrf._mask_cipher_secret(secret)`: a random mask, then the secret's
+    characters shifted by the mask's (None for a secret that is not one)."""
+    if secret is None or len(secret) != CSRF_SECRET_LENGTH:
+        return None
+    try:
+        shifted = [_CSRF_SHIFTED[char] for char in secret]
+    except KeyError:
+        return None
+    size = len(CSRF_ALLOWED_CHARS)
+    mask: list[int] = []
+    while len(mask) < CSRF_SECRET_LENGTH:
+        mask += [byte % size for byte in os.urandom(48) if byte < _CSRF_UNBIASED]
+    del mask[CSRF_SECRET_LENGTH:]
+    return "".join([CSRF_ALLOWED_CHARS[number] for number in mask]) + "".join(
+        [alphabet[number] for alphabet, number in zip(shifted, mask, strict=True)]
+    )
 
 
 def _warn_missing_csrf() -> None:

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils.safestring import mark_safe
 
+from clinic.templatetags.layout import _masked
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,17 @@ def test_one_token_serves_htmx_and_the_logout_form_and_matches_the_cookie(as_the
 
 def _tokens(html: str) -> set[str]:
     return set(re.findall(r'(?:"X-CSRFToken": |name="csrfmiddlewaretoken" value=)"([^"]+)"', html))
+
+
+def test_a_masked_token_unmasks_to_its_secret_and_is_new_each_time():
+    secret = "a" * 16 + "Z9" * 8
+    tokens = {_masked(secret) for _ in range(200)}
+    assert len(tokens) == 200
+    for token in tokens:
+        assert len(token) == 64
+        assert _unmask_cipher_token(token) == secret
+    for not_a_secret in (None, "", "short", "!" * 32, "a" * 64):
+        assert _masked(not_a_secret) is None
 
 
 def test_the_bar_the_logout_form_and_a_form_of_the_page_share_one_token(therapist):
