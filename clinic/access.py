@@ -7,6 +7,7 @@ from django.http import Http404
 
 from clinic.models import Client
 from clinic.prepared import prepared
+from clinic.roles import permission_set
 
 _CLIENT_COLUMNS = [field.attname for field in Client._meta.concrete_fields]
 _USER_COLUMNS = [field.attname for field in get_user_model()._meta.concrete_fields]
@@ -46,16 +47,19 @@ def get_client_for_user(user, pk, *, for_change: bool = False) -> Client:
     Archived clients are visible only to those who may archive; `for_change` also demands the
     right to edit and refuses archived records, which are read-only.
     """
-    if not user.has_perm("clinic.view_client"):
+    # What `user.has_perm` answers, from the set read once a request (has_perm loads every
+    # authentication backend anew on each call).
+    allowed = permission_set(user)
+    if "clinic.view_client" not in allowed:
         raise PermissionDenied
     try:
         client = _load_client(int(pk))
     except (Client.DoesNotExist, ValueError, TypeError):
         raise Http404("No such client") from None
-    if client.is_archived and not user.has_perm("clinic.archive_client"):
+    if client.is_archived and "clinic.archive_client" not in allowed:
         raise Http404("No such client")
     if for_change:
-        if not user.has_perm("clinic.change_client"):
+        if "clinic.change_client" not in allowed:
             raise PermissionDenied
         if client.is_archived:
             raise PermissionDenied("An archived client cannot be changed; restore it first.")
