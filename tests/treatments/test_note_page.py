@@ -295,3 +295,20 @@ def test_a_note_written_by_the_service_shows_in_its_form(as_therapist, therapist
     write_note(session, therapist, subjective=TRICKY)
     body = as_therapist.get(_url(session)).content.decode()
     assert "Calf &lt;b&gt;tight&lt;/b&gt; &amp; &quot;sore&quot;" in body
+
+
+def test_row_values_that_look_like_the_cells_marks_are_written_as_they_are():
+    from tests.treatments.test_form_options import CHOICES, _rows_through_forms
+    from treatments.forms import TreatmentFormSet
+
+    initial = [{"technique": "{o}", "muscle": "{p}", "minutes": "<{v}>"}, {"minutes": "{n}"}]
+
+    def fresh():
+        return TreatmentFormSet(initial=initial, prefix="t", form_kwargs=CHOICES)
+
+    written = Template("{% load form_options %}{% table_rows formset %}").render(
+        Context({"formset": fresh()})
+    )
+    assert written == _rows_through_forms(fresh())
+    assert 'value="&lt;{v}&gt;"' in written
+    assert 'value="{n}"' in written

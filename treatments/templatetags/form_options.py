@@ -9,6 +9,7 @@ selected option changes per field. Same markup as the loop it replaces:
 
 from functools import lru_cache
 from html import escape as html_escape
+from string import Formatter
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import template
@@ -142,17 +143,18 @@ def table_rows(formset) -> SafeString:
     """
     if formset.is_bound or formset.auto_id != "id_%s" or not hasattr(formset.form, "row_choices"):
         rows = [row_cells(form, number) for number, form in enumerate(formset, 1)]
-    else:
-        rows = _initial_rows(formset)
-    return mark_safe("".join(f"<tr>\n{cells}</tr>\n" for cells in rows))  # noqa: S308
+        return mark_safe("".join(f"<tr>\n{cells}</tr>\n" for cells in rows))  # noqa: S308
+    return mark_safe("".join(_initial_rows(formset)))  # noqa: S308 (escaped in _initial_rows)
 
 
 def _initial_rows(formset) -> list[str]:
-    """`row_cells` of each form an unbound formset would build, from `formset.initial`.
+    """The pieces of the `<tr>`s of `row_cells` of each form an unbound formset would build,
+    from `formset.initial`.
 
     Each column's cell is written by `_cell` once, with `{p}` (the row's prefix), `{n}` (its
-    number), `{o}` (its options) and `{v}` (the minutes) in place of the row's own; a row only
-    fills them in."""
+    number), `{o}` (its options) and `{v}` (the minutes) in place of the row's own, and cut at
+    those marks; a row only puts its own values between the cuts. The long option lists are
+    copied once, into the page, not into each cell, row and table first."""
     form_class = formset.form
     choices = form_class.row_choices(**formset.get_form_kwargs(None))
     columns = []
@@ -161,40 +163,51 @@ def _initial_rows(formset) -> list[str]:
         label = _esc(pretty_name(name) if field.label is None else field.label)
         listed = _options(tuple(choices.get(name, field.choices))) if kind == "select" else None
         unchecked, checked = (
-            _cell(
-                box=f"id_{{p}}-{_braces(name)}",
-                name=f"{{p}}-{_braces(name)}",
-                label=_braces(label),
-                number="{n}",
-                kind=kind,
-                value=value,
-                options="{o}",
-                errors=(),
+            _cuts(
+                _cell(
+                    box=f"id_{{p}}-{_braces(name)}",
+                    name=f"{{p}}-{_braces(name)}",
+                    label=_braces(label),
+                    number="{n}",
+                    kind=kind,
+                    value=value,
+                    options="{o}",
+                    errors=(),
+                )
             )
             for value in (None if kind == "checkbox" else "{v}", True)
         )
         columns.append((name, field, kind, listed, unchecked, checked))
     initial = formset.initial or ()
-    rows = []
+    pieces = []
     for index in range(formset.total_form_count()):
         values = initial[index] if index < len(initial) else {}
-        prefix = _esc(formset.add_prefix(index))
-        cells = []
+        row = {"p": _esc(formset.add_prefix(index)), "n": str(index + 1)}
+        pieces.append("<tr>\n")
         for name, field, kind, listed, unchecked, checked in columns:
             value = values.get(name, field.initial)
             if callable(value):
                 value = value()
             value = field.prepare_value(value)
-            cells.append(
-                (checked if kind == "checkbox" and value else unchecked).format(
-                    p=prefix,
-                    n=index + 1,
-                    o=_selected(*listed, value) if listed else "",
-                    v="" if value is None else _esc(value),
-                )
-            )
-        rows.append("".join(cells))
-    return rows
+            if listed:
+                html, offsets = listed
+                at = offsets.get(str(value))
+                row["o"] = (html,) if at is None else (html[:at], _SELECTED, html[at:])
+            else:
+                row["v"] = "" if value is None else _esc(value)
+            for text, mark in checked if kind == "checkbox" and value else unchecked:
+                pieces.append(text)
+                if mark == "o":
+                    pieces += row["o"]
+                elif mark:
+                    pieces.append(row[mark])
+        pieces.append("</tr>\n")
+    return pieces
+
+
+def _cuts(text: str) -> list[tuple[str, str | None]]:
+    """A `str.format` string as (literal text, the mark after it or None) pairs."""
+    return [(literal, mark) for literal, mark, _, _ in Formatter().parse(text)]
 
 
 def _braces(text: str) -> str:
