@@ -162,21 +162,7 @@ def _initial_rows(formset) -> list[str]:
         kind = _kind(name, field)
         label = _esc(pretty_name(name) if field.label is None else field.label)
         listed = _options(tuple(choices.get(name, field.choices))) if kind == "select" else None
-        unchecked, checked = (
-            _cuts(
-                _cell(
-                    box=f"id_{{p}}-{_braces(name)}",
-                    name=f"{{p}}-{_braces(name)}",
-                    label=_braces(label),
-                    number="{n}",
-                    kind=kind,
-                    value=value,
-                    options="{o}",
-                    errors=(),
-                )
-            )
-            for value in (None if kind == "checkbox" else "{v}", True)
-        )
+        unchecked, checked = _cell_cuts(name, kind, label)
         columns.append((name, field, kind, listed, unchecked, checked))
     initial = formset.initial or ()
     pieces = []
@@ -205,9 +191,28 @@ def _initial_rows(formset) -> list[str]:
     return pieces
 
 
-def _cuts(text: str) -> list[tuple[str, str | None]]:
-    """A `str.format` string as (literal text, the mark after it or None) pairs."""
-    return [(literal, mark) for literal, mark, _, _ in Formatter().parse(text)]
+@lru_cache(maxsize=64)
+def _cell_cuts(name: str, kind: str, label: str) -> tuple[tuple, tuple]:
+    """The cuts of a column's cell (`_initial_rows`), unchecked and checked (the same but for
+    a checkbox), made once a process; `label` escaped already."""
+    return tuple(
+        tuple(
+            (literal, mark)
+            for literal, mark, _, _ in Formatter().parse(
+                _cell(
+                    box=f"id_{{p}}-{_braces(name)}",
+                    name=f"{{p}}-{_braces(name)}",
+                    label=_braces(label),
+                    number="{n}",
+                    kind=kind,
+                    value=value,
+                    options="{o}",
+                    errors=(),
+                )
+            )
+        )
+        for value in (None if kind == "checkbox" else "{v}", True)
+    )
 
 
 def _braces(text: str) -> str:
@@ -293,10 +298,11 @@ def _plain_markup(field: BoundField) -> str:
     return f'<div id="div_{box}" class="mb-3">{label}{control}{help_text}</div>'
 
 
-def unbound_plain_field(form, name: str) -> str:
+def unbound_plain_field(form, name: str, language: str | None = None) -> str:
     """`plain_field(form[name])` of an unbound form that leaves its fields as its class declares
     them (no `__init__` of its own): the markup around the value is the same on every request,
-    written once a process (~30 µs a field, where Django's attributes and escaping took ~150)."""
+    written once a process (~30 µs a field, where Django's attributes and escaping took ~150).
+    `language` is the active one (`get_language()`), if the caller has it."""
     form_class = type(form)
     field = form.fields[name]
     if (
@@ -306,7 +312,8 @@ def unbound_plain_field(form, name: str) -> str:
         or type(field.widget) not in _PLAIN_CLASSES
     ):
         return plain_field(form[name])
-    head, tail = _plain_parts(form_class, name, form.prefix, form.auto_id, get_language())
+    language = get_language() if language is None else language
+    head, tail = _plain_parts(form_class, name, form.prefix, form.auto_id, language)
     value = field.prepare_value(form.get_initial_for_field(field, name))
     if isinstance(field.widget, Textarea):
         return f"{head}{'' if value is None or value == '' else _esc(value)}{tail}"
@@ -481,6 +488,7 @@ def note_fields(form, findings, treatments, finding_errors, session) -> SafeStri
     """Everything of the note form after its CSRF token: the hidden version, the form's own
     errors, the SOAP, pain and home-care fields (`plain_field`), the findings and treatments
     tables (`management_form`, `table_rows`) and the buttons."""
+    language = get_language()  # the active one, asked once (~3 µs)
     return mark_safe(  # noqa: S308 (every value escaped by its writer)
         _NOTE_FIELDS.format(
             version=hidden_input(form["version"]),
@@ -488,7 +496,7 @@ def note_fields(form, findings, treatments, finding_errors, session) -> SafeStri
                 f'<div class="alert alert-danger">{_esc(error)}</div>'
                 for error in form.non_field_errors()
             ),
-            **{name: unbound_plain_field(form, name) for name in _PLAIN_NOTE_FIELDS},
+            **{name: unbound_plain_field(form, name, language) for name in _PLAIN_NOTE_FIELDS},
             finding_management=management_form(findings),
             finding_errors="".join(
                 f'<div class="text-danger small">{_esc(error)}</div>' for error in finding_errors
