@@ -7,9 +7,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic.access import get_client_for_user
-from tests.factories import ClientFactory, UserFactory
+from tests.clinic import test_nav
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
+
+people = test_nav.people  # the fixture: every kind of user, inactive and superuser too
 
 
 def _by_has_perm(user, pk, *, for_change=False):
@@ -39,19 +42,11 @@ def _outcome(helper, user, pk, for_change):
         return type(refusal)
 
 
-def test_every_user_gets_the_answer_has_perm_gave(
-    receptionist, therapist, clinic_admin, no_role_user
-):
-    inactive = UserFactory(username="gone", role="Therapist")
-    inactive.is_active = False
-    inactive.save()
-    superuser = UserFactory(username="root")
-    superuser.is_superuser = True
-    superuser.save()
+def test_every_user_gets_the_answer_has_perm_gave(people, clinic_admin):
     current = ClientFactory()
     archived = ClientFactory(archived_at=timezone.now(), archived_by=clinic_admin)
     outcomes = set()
-    for user in (receptionist, therapist, clinic_admin, no_role_user, inactive, superuser):
+    for user in people:
         for pk in (current.pk, archived.pk, 10**9, "x"):
             for for_change in (False, True):
                 fresh = type(user).objects.get(pk=user.pk)  # no permissions cached yet
