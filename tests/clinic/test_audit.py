@@ -411,3 +411,20 @@ def test_every_column_of_an_event_reads_back_as_written(
         "detail": detail,
     }
     assert {name: getattr(stored, name) for name in expected} == expected
+
+
+def test_an_event_is_written_the_same_without_statements_prepared_on_the_server(
+    therapist, client_record, settings
+):
+    from clinic.audit import audit_record
+
+    settings.SERVER_PREPARED_QUERIES = False  # behind a pooler in transaction mode
+    event = audit_record(
+        request=None, action="view", client=client_record, actor=therapist, detail={"n": 1}
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_id, stored.client_id, stored.detail) == (
+        therapist.pk,
+        client_record.pk,
+        {"n": 1},
+    )
