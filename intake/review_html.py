@@ -11,15 +11,12 @@ URLs come from one `reverse()` a process per pattern (`Links`), with each id put
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from html import escape  # Django's escape is this one, behind a check for lazy strings
 from typing import Any
 
-from django.http import HttpResponse
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -78,32 +75,6 @@ class Links:
             head += f"{arg}{piece}"
         tail = pieces[-1]
         return lambda arg: f"{head}{arg}{tail}"
-
-
-def render_with_parts(
-    request, template_name: str, context: dict, parts: Mapping[str, str]
-) -> HttpResponse:
-    """`render()`, with the long `parts` written in Python kept out of the template's string and
-    put into the response as chunks of their own (the same bytes).
-
-    Joining strings and encoding the page cost by the character, and far more once one
-    character is not ASCII (base.html's title has a "·"; a client's name may hold anything):
-    Python then widens every string joined to it and encodes character by character, 1 to 3 ms
-    for this page's 200 KB of body maps. A part that is ASCII is copied as it is. In the
-    template a part is a marker (empty when the part is), unforgeable as escaped text cannot
-    hold a "<".
-    """
-    token = secrets.token_hex(8)
-    markers = {
-        name: mark_safe(f"<!--part {token} {name}-->") if part else ""  # noqa: S308
-        for name, part in parts.items()
-    }
-    html = render_to_string(template_name, {**context, **markers}, request)
-    pieces = re.split(f"<!--part {token} ([a-z_]+)-->", html)
-    # pieces: text, part name, text, part name, ..., text
-    return HttpResponse(
-        [parts[piece] if number % 2 else piece for number, piece in enumerate(pieces)]
-    )
 
 
 def csrf_input(token: str) -> str:

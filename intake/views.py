@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinic.access import get_client_for_user
 from clinic.audit import audit_record
+from clinic.markup import render_with_parts
 from clinic.models import AuditEvent
 from intake import json_io, review_html
 from intake.access import LinkRefusedError, get_intake_for_user, get_link_for_token
@@ -298,7 +299,7 @@ def intake_review(request, pk):
         intake_suggestions_store(request=request, actor=request.user, intake=intake)
         review = load_review(intake.pk)  # with the ranking as stored, and when
     context, parts = _review_context(request, review)
-    return review_html.render_with_parts(request, "intake/intake_review.html", context, parts)
+    return render_with_parts(request, "intake/intake_review.html", context, parts)
 
 
 def _review_context(request, review: Review) -> tuple[dict, dict]:

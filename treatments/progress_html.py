@@ -233,7 +233,13 @@ _PLAN = "treatments:plan_detail"  # TreatmentPlan.get_absolute_url
 def page(client, progress, *, can_record: bool) -> SafeString:
     """The progress page's content (`progress.build`'s `Progress` of `client`): breadcrumb,
     summary, a card a chart with its table, the NPRS table, the findings grid, surgery and
-    plans. `treatments/progress.html` puts it in the page."""
+    plans."""
+    return mark_safe("".join(page_parts(client, progress, can_record=can_record)))  # noqa: S308
+
+
+def page_parts(client, progress, *, can_record: bool) -> list[str]:
+    """`page` in pieces, each escaped: `treatments/progress.html` puts them in the response as
+    chunks of their own (`clinic.markup.render_with_parts`), not joined into one string."""
     name = escape(client.full_name)
     client_url = _url("client_detail", client.pk)
     born = _day("j F Y")
@@ -274,7 +280,7 @@ def page(client, progress, *, can_record: bool) -> SafeString:
         out.append(_NOT_ENOUGH)
     out.append("\n</div></section>\n\n")
     for item in progress.charts:
-        out.append(_chart_card(item, client.pk))
+        out += _chart_card(item, client.pk)
     out.append("\n\n")
     nprs = progress.measure_tables.get("nprs", [])
     if nprs:
@@ -294,15 +300,13 @@ def page(client, progress, *, can_record: bool) -> SafeString:
         '  <h2 class="h5" id="findings-h">Trigger points across sessions</h2>\n  '
     )
     if progress.finding_rows:
-        grid = findings_grid(progress.finding_columns, progress.finding_rows, client.pk)
-        out.append(
+        out += (
             f"\n  {_FINDINGS_KEY}\n"
             '  <div class="table-responsive">\n'
             '  <table class="table table-sm table-bordered findings-grid mb-0">\n'
-            "    \n"
-            f"    {grid}\n"
-            "  </table>\n"
-            "  </div>\n  "
+            "    \n    ",
+            findings_grid(progress.finding_columns, progress.finding_rows, client.pk),
+            "\n  </table>\n  </div>\n  ",
         )
     else:
         out.append('<p class="text-secondary mb-0">No findings recorded yet.</p>')
@@ -326,10 +330,12 @@ def page(client, progress, *, can_record: bool) -> SafeString:
         "  </div></div></section>\n"
         "</div>\n"
     )
-    return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
+    return out
 
 
-def _chart_card(item: dict, client_id: int) -> str:
+def _chart_card(item: dict, client_id: int) -> tuple[str, ...]:
+    """A chart's card in pieces: the drawing and its table's rows each a piece of its own (one
+    character that is not ASCII, a dash in a table, would otherwise widen the drawing too)."""
     chart_id = escape(item["id"])
     chart = item["chart"]
     head = (
@@ -338,25 +344,23 @@ def _chart_card(item: dict, client_id: int) -> str:
         f'  <h2 class="h5" id="{chart_id}-h">{escape(chart.title)}</h2>\n  '
     )
     if not chart.has_data:
-        body = '<p class="text-secondary mb-0">Nothing recorded yet.</p>'
-    else:
-        svg = charts.render_with_id(chart, f"chart-{item['id']}")
-        table = _TABLE_HEADS.get(item["id"], _MEASURE_HEAD)
-        body = (
-            '\n  <div class="row g-3">\n'
-            f'    <div class="col-lg-8">{svg}\n'
-            '      <p class="small text-secondary mb-0">Dashed red lines: surgery; grey: plan '
-            "reviews.</p>\n"
-            "    </div>\n"
-            '    <div class="col-lg-4">\n'
-            '      <div class="table-responsive">\n'
-            f"      \n      {table}<tbody>{chart_table_rows(item, client_id)}</tbody></table>\n"
-            "      \n"
-            "      </div>\n"
-            "    </div>\n"
-            "  </div>\n  "
-        )
-    return f"{head}{body}\n</div></section>\n"
+        return (f'{head}<p class="text-secondary mb-0">Nothing recorded yet.</p>{_CARD_END}',)
+    return (
+        f'{head}\n  <div class="row g-3">\n    <div class="col-lg-8">',
+        charts.render_with_id(chart, f"chart-{item['id']}"),
+        "\n"
+        '      <p class="small text-secondary mb-0">Dashed red lines: surgery; grey: plan '
+        "reviews.</p>\n"
+        "    </div>\n"
+        '    <div class="col-lg-4">\n'
+        '      <div class="table-responsive">\n'
+        f"      \n      {_TABLE_HEADS.get(item['id'], _MEASURE_HEAD)}<tbody>",
+        chart_table_rows(item, client_id),
+        "</tbody></table>\n      \n      </div>\n    </div>\n  </div>\n  " + _CARD_END,
+    )
+
+
+_CARD_END = "\n</div></section>\n"
 
 
 def _timeline(episodes: list, plans: list) -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from clinic.access import get_client_for_user
 from clinic.audit import audit_record
+from clinic.markup import render_with_parts
 from clinic.models import AuditEvent, Client
 from intake.models import Intake
 from knowledge.models import Muscle, TriggerPoint
@@ -897,9 +898,10 @@ def progress(request, client_pk):
     )
     data = build_progress(client)
     can_record = request.user.has_perm("treatments.add_outcomemeasure")
-    content = progress_html.page(client, data, can_record=can_record)
-    return render(
+    content = progress_html.page_parts(client, data, can_record=can_record)
+    return render_with_parts(
         request,
         "treatments/progress.html",
-        {"client": client, "progress": data, "content": content},
+        {"client": client, "progress": data},
+        {"content": content},
     )

@@ -18,7 +18,7 @@ from tests.factories import (
     submitted_intake,
 )
 from tests.treatments import reference_charts
-from treatments import charts, progress
+from treatments import charts, progress, progress_html
 from treatments.models import Finding, OutcomeMeasure, SurgeryEpisode
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +275,9 @@ def test_the_progress_page_shows_the_written_content(as_therapist, record):
     assert body.count("<h1") == 1
     assert "Record NPRS" in body and "<svg" in body and "findings-grid" in body
     assert "Better: &quot;less&quot;" not in body  # a note's assessment is not shown
+    # The content's pieces, put into the response one by one, are the content written whole.
+    assert progress_html.page(record, progress.build(record), can_record=True) in body
+    assert "<!--part" not in body
 
 
 def test_urls_reversed_once_a_process_are_the_ones_reverse_gives():
