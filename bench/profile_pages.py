@@ -107,7 +107,7 @@ def main() -> None:
         if args.explain is not None:
             _explain(client, path, args.explain)
             continue
-        profiler = cProfile.Profile() if args.profile else None
+        profiler = cProfile.Profile(time.process_time) if args.profile else None
         started, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
