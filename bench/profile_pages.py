@@ -3,7 +3,7 @@
 A development aid next to `make bench` (which measures under gunicorn): it serves each key page
 through Django's test client, logged in as the bench therapist, with the production settings
 (DEBUG off, the cached template loader), and prints the mean CPU time per request, or with
-`--profile` the top functions by cumulative time (cProfile). CPU time (`time.process_time`)
+`--profile` the top functions by cumulative CPU time (cProfile). CPU time (`time.process_time`)
 rather than wall time, so the figures move less with the neighbours' load.
 
     DATABASE_URL=…/knotwork_bench .venv/bin/python bench/profile_pages.py [--profile] [page …]
