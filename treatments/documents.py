@@ -209,22 +209,23 @@ def letter_findings(client: Client, episode: SurgeryEpisode | None = None) -> st
     ]
     if active:
         parts.append("Trigger points still active at the last check: " + "; ".join(active) + ".")
-    # The last completed session with an assessment (not only blanks); read here, as only
-    # letters quote it.
-    last = (
+    # The last completed session with an assessment that is not only blanks; read here, as only
+    # letters quote it. PostgreSQL's \S takes a few characters for text that Python's split()
+    # takes for blanks (a no-break space): the query narrows, Python decides.
+    assessed = (
         Session.objects.filter(
             client=client, status=SessionStatus.COMPLETED, assessment__regex=r"\S"
         )
         .order_by("-starts_at", "-id")
         .values_list("starts_at", "assessment")
-        .first()
     )
-    if last is not None:
-        starts_at, assessment = last
-        parts.append(
-            f"Assessment at the session of {timezone.localtime(starts_at):%-d %B %Y}: "
-            f"{' '.join(assessment.split())}"
-        )
+    for starts_at, assessment in assessed.iterator(chunk_size=10):
+        if words := assessment.split():
+            parts.append(
+                f"Assessment at the session of {timezone.localtime(starts_at):%-d %B %Y}: "
+                f"{' '.join(words)}"
+            )
+            break
     if episode is not None:
         day = f"{episode.date:%-d %B %Y}" if episode.date else "date not set"
         parts.append(

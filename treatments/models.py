@@ -418,6 +418,16 @@ class Session(models.Model):
             ),
             # Named to fire after the signed-note check, whose message says more.
             _undeletable("session_undeletable"),
+            # A session's record is the client's: never moved to another client (its findings
+            # keep the client too, `finding_client_of_session`).
+            pgtrigger.Trigger(
+                name="session_client_kept",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition("OLD.client_id IS DISTINCT FROM NEW.client_id"),
+                func="RAISE EXCEPTION 'Session % belongs to its client: it cannot be moved to "
+                "another client.', OLD.id USING ERRCODE = 'P0001';",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -60,3 +60,12 @@ def test_every_user_gets_the_answer_has_perm_gave(people, clinic_admin):
                 outcomes.add(expected)
     # Each kind of answer was met.
     assert {current.pk, archived.pk, PermissionDenied, Http404} <= outcomes
+
+
+def test_a_user_made_inactive_during_a_request_is_refused_as_has_perm_would(clinic_admin):
+    record = ClientFactory()
+    assert get_client_for_user(clinic_admin, record.pk).pk == record.pk  # permissions read
+    clinic_admin.is_active = False
+    assert not clinic_admin.has_perm("clinic.view_client")
+    with pytest.raises(PermissionDenied):
+        get_client_for_user(clinic_admin, record.pk)

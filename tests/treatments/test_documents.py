@@ -367,7 +367,7 @@ def test_letter_findings_name_the_active_trigger_points_and_the_last_assessment(
     FindingFactory(session=SessionFactory(client=client_record, therapist=therapist))
     # Two hours after, with a colleague: a blank assessment, so the earlier one is quoted.
     later = SessionFactory(client=client_record, starts_at=session.starts_at + timedelta(hours=2))
-    write_note(later, later.therapist, assessment=" \n ")
+    write_note(later, later.therapist, assessment=" \u00a0\n ")  # a no-break space too
     services.session_sign(request=None, actor=later.therapist, session=later, version=later.version)
     text = letter_findings(client_record)
     assert "Treated with trigger point therapy in 2 sessions from" in text

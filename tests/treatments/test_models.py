@@ -190,3 +190,18 @@ def test_a_finding_takes_its_sessions_client_whatever_it_is_given():
     assert Finding.objects.values_list("client_id", flat=True).get(pk=finding.pk) == (
         other.client_id
     )
+
+
+def test_a_session_cannot_be_moved_to_another_client():
+    finding = FindingFactory()
+    session, other = finding.session, SessionFactory()
+    with pytest.raises(DatabaseError, match="cannot be moved to another client"):
+        _sql(
+            "UPDATE treatments_session SET client_id = %s WHERE id = %s",
+            [other.client_id, session.pk],
+        )
+    assert Finding.objects.values_list("client_id", flat=True).get(pk=finding.pk) == (
+        session.client_id
+    )
+    session.pain_before = 4
+    session.save()  # any other change still saves
