@@ -9,17 +9,21 @@ every value as the templates' autoescaping did. Used by the client list and the 
 from __future__ import annotations
 
 import functools
+import html
 import re
 import secrets
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import escape
+from django.utils.functional import Promise
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -178,3 +182,34 @@ def render_with_parts(
         else:
             chunks.extend(part)
     return HttpResponse(chunks)
+
+
+def text_escape(value: Any) -> str:
+    """`django.utils.html.conditional_escape(value)` as a plain string, without its lazy-string
+    wrapper (~3 µs a call): markup (`__html__`) as it is, anything else escaped as `escape`
+    does."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+# What Django's csrf context processor gives when the request has no token; not a secret.
+_CSRF_NOT_PROVIDED = "NOTPROVIDED"
+
+
+def csrf_input(token: Any) -> str:
+    """What `{% csrf_token %}` writes for the context's `csrf_token`: its hidden input, or
+    nothing for a missing token (with Django's warning in DEBUG) or "NOTPROVIDED"."""
+    if not token:
+        if settings.DEBUG:
+            warnings.warn(
+                "A {% csrf_token %} was used in a template, but the context did not provide the "
+                "value.  This is usually caused by not using RequestContext.",
+                stacklevel=2,
+            )
+        return ""
+    if token == _CSRF_NOT_PROVIDED:
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">'

@@ -11,20 +11,18 @@ not (the CSRF token, the user's name, the messages) is written in Python (`{% pa
 
 import functools
 import os
-import warnings
 
 from django import template
-from django.conf import settings
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
-from django.template.base import VariableNode
-from django.template.loader_tags import BlockNode
+from django.template.base import TextNode, Variable, VariableNode
+from django.template.library import SimpleNode
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
-from clinic.markup import url_for
+from clinic.markup import csrf_input, url_for
 from clinic.roles import permission_set
 
 register = template.Library()
@@ -102,8 +100,9 @@ class FixedNode(template.Node):
     """`{% fixed %}…{% endfixed %}`: markup that is the same on every request, rendered once a
     process (per script prefix and URL conf, which `{% asset %}` and `{% fixed_url %}` read).
 
-    Only for text and tags that read nothing of the request: no variables and no blocks (a
-    child template's block would be frozen as the first page drew it)."""
+    It holds only text and `{% asset %}` or `{% fixed_url %}` of literal arguments (`fixed`
+    refuses anything else): any other tag or variable may read the request or the time, and
+    the first visitor's rendering, their CSRF token say, would be everyone's."""
 
     child_nodelists = ()  # no blocks inside, so base.html's block search need not look in
 
@@ -123,21 +122,44 @@ class FixedNode(template.Node):
 def fixed(parser, token):
     nodelist = parser.parse(("endfixed",))
     parser.delete_first_token()
-    for kind in (VariableNode, BlockNode):
-        if nodelist.get_nodes_by_type(kind):
+    for node in nodelist:
+        if not isinstance(node, TextNode) and not _is_fixed_tag(node):
             raise template.TemplateSyntaxError(
-                "{% fixed %} holds markup the same on every request: no variables or blocks."
+                f"{{% fixed %}} holds text and {{% asset %}} or {{% fixed_url %}} of literal "
+                f"arguments only, the same on every request; not {_source(node)}."
             )
     return FixedNode(nodelist)
 
 
+def _is_fixed_tag(node) -> bool:
+    """Whether `node` is `{% asset %}` or `{% fixed_url %}` of one literal argument without
+    filters, written in place (no `as`)."""
+    if type(node) is not SimpleNode or node.func not in (asset, fixed_url):
+        return False
+    if node.kwargs or node.target_var is not None or len(node.args) != 1:
+        return False
+    (argument,) = node.args
+    return not argument.filters and not isinstance(argument.var, Variable)
+
+
+def _source(node) -> str:
+    """The tag or variable `node` was parsed from, as written."""
+    token = getattr(node, "token", None)
+    if token is None:
+        return type(node).__name__
+    if isinstance(node, VariableNode):
+        return f"{{{{ {token.contents} }}}}"
+    return f"{{% {token.contents} %}}"
+
+
 class PageTopNode(template.Node):
-    """`{% page_top %}{% block nav_items %}…{% endblock %}{% endpage_top %}`: from `<body>` to
-    the messages, what base.html's template drew before (tests/clinic/base_reference.html):
-    the CSRF token in htmx's headers and the logout form (one token, masked once), the bar
-    with the block's links, the user's name and role for a signed-in user, and the messages,
-    consumed as the template's loop consumed them. Every value is read from the context as the
-    template read it, and escaped as autoescaping did."""
+    """`{% page_top %}{% block nav_items %}…{% endblock %}{% endpage_top %}`: base.html from
+    `<body>` to the messages: the CSRF token in htmx's headers and the logout form (one token,
+    masked once), the bar with the block's links, the user's name and role for a signed-in
+    user, and the messages, consumed as a template's `{% for %}` consumes them. Each value is
+    read from the context and escaped as autoescaping does; tests/clinic/test_base_layout.py
+    compares the output with a template of the same markup (tests/clinic/base_reference.html).
+    """
 
     def __init__(self, nodelist):
         self.nodelist = nodelist
@@ -145,29 +167,27 @@ class PageTopNode(template.Node):
     def render(self, context) -> SafeString:
         esc = conditional_escape if context.autoescape else str
         token = _csrf_token(context)
-        dashboard, logout = _page_top_urls(get_script_prefix(), get_urlconf())
         signed_in = ""
         user = context.get("user")
         if getattr(user, "is_authenticated", False):
-            # `{% csrf_token %}`: no field when the token is missing or "NOTPROVIDED".
-            if not token:
-                _warn_missing_csrf()
             role = context.get("role")
             signed_in = _SIGNED_IN.format(
                 nav_items=self.nodelist.render(context),
                 name=esc(user.get_full_name() or user.get_username()),
                 role=f" · {esc(role)}" if role else "",
-                logout=logout,
-                csrf_input=_CSRF_INPUT.format(escape(token))
-                if token and token != _NOT_PROVIDED
-                else "",
+                logout=escape(url_for("logout")),
+                csrf_input=csrf_input(token),
             )
-        parts = [_TOP.format(token=escape(token), dashboard=dashboard, signed_in=signed_in)]
+        parts = [
+            _TOP.format(
+                token=escape(token), dashboard=escape(url_for("dashboard")), signed_in=signed_in
+            )
+        ]
         messages = context.get("messages")
         if messages is not None:
             if not hasattr(messages, "__len__"):
                 messages = list(messages)
-            # Iterated only when not empty, as `{% for %}` did: iterating marks them used.
+            # Iterated only when not empty, as by `{% for %}`: iterating marks them used.
             if len(messages):
                 for message in messages:
                     level = getattr(message, "level_tag", "")
@@ -212,23 +232,13 @@ _SIGNED_IN = """
         </li>
       </ul>
     </div>
-    """  # noqa: E501 (the template's line as it was)
-# What Django's csrf context processor gives when the request has no token; not a secret.
-_NOT_PROVIDED = "NOTPROVIDED"
-_CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    """  # noqa: E501 (base_reference.html's line, whole so that the two compare equal)
 _MESSAGE = """
   <div class="alert alert-{level} alert-dismissible fade show" role="alert">
     {message}
     <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close"></button>
   </div>
   """
-
-
-@functools.lru_cache(maxsize=16)
-def _page_top_urls(prefix: str, urlconf) -> tuple[str, str]:
-    """The dashboard's and the logout's URLs, escaped as `{% fixed_url %}` gave them, reversed
-    once a process per script prefix and URL conf (`reverse()` reads both)."""
-    return escape(reverse("dashboard", urlconf=urlconf)), escape(reverse("logout", urlconf=urlconf))
 
 
 def _csrf_token(context) -> str:
@@ -279,13 +289,3 @@ def _masked(secret: str | None) -> str | None:
     return "".join([CSRF_ALLOWED_CHARS[number] for number in mask]) + "".join(
         [alphabet[number] for alphabet, number in zip(shifted, mask, strict=True)]
     )
-
-
-def _warn_missing_csrf() -> None:
-    """Django's `{% csrf_token %}` warns so, in DEBUG."""
-    if settings.DEBUG:
-        warnings.warn(
-            "A {% csrf_token %} was used in a template, but the context did not provide the "
-            "value.  This is usually caused by not using RequestContext.",
-            stacklevel=2,
-        )

@@ -10,6 +10,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.middleware.csrf import _unmask_cipher_token
 from django.template import TemplateSyntaxError, engines
+from django.templatetags.static import static
 from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import resolve, reverse
@@ -186,8 +187,45 @@ def test_a_message_shows_on_the_next_page_only(as_admin, client_record):
     assert "alert-dismissible" not in again
 
 
-def test_fixed_markup_refuses_variables_and_blocks():
-    engine = engines["django"]
-    for inner in ("{{ user }}", "{% block x %}{% endblock %}"):
-        with pytest.raises(TemplateSyntaxError):
-            engine.from_string("{% load layout %}{% fixed %}" + inner + "{% endfixed %}")
+def _fixed(inner: str):
+    return engines["django"].from_string("{% load layout %}{% fixed %}" + inner + "{% endfixed %}")
+
+
+@pytest.mark.parametrize(
+    ("inner", "named"),
+    [
+        ("{{ user }}", "{{ user }}"),
+        ("{% block x %}{% endblock %}", "{% block x %}"),
+        ("{% csrf_token %}", "{% csrf_token %}"),
+        ("{% main_nav %}", "{% main_nav %}"),
+        ('{% now "Y" %}', '{% now "Y" %}'),
+        ("{% asset name %}", "{% asset name %}"),
+        ("{% asset 'css/app.css'|upper %}", "{% asset 'css/app.css'|upper %}"),
+        ("{% asset 'css/app.css' as path %}", "{% asset 'css/app.css' as path %}"),
+        ("{% fixed_url name %}", "{% fixed_url name %}"),
+        ("{% if user %}x{% endif %}", "{% if user %}"),
+        ("{% fixed %}x{% endfixed %}", "{% fixed %}"),
+    ],
+)
+def test_fixed_markup_refuses_anything_that_may_change_between_requests(inner, named):
+    with pytest.raises(TemplateSyntaxError) as refused:
+        _fixed("<p>" + inner + "</p>")
+    assert f"not {named}." in str(refused.value)
+
+
+def test_fixed_markup_holds_text_and_assets_and_urls_of_literal_arguments():
+    page = _fixed(
+        """<a href="{% fixed_url 'dashboard' %}"><img src="{% asset "favicon.svg" %}"></a>"""
+    )
+    drawn = page.render({"name": "other.svg"})
+    assert drawn == f'<a href="{reverse("dashboard")}"><img src="{static("favicon.svg")}"></a>'
+
+
+def test_a_csrf_token_in_a_page_is_each_requests_own(therapist):
+    page = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}<form>{% csrf_token %}</form>{% endblock %}'
+    )
+    first = _tokens(page.render({}, _request(therapist)))
+    second = _tokens(page.render({}, _request(therapist)))
+    assert len(first) == len(second) == 1
+    assert first != second
