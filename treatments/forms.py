@@ -184,13 +184,14 @@ class NormalChoices(BaseChoiceIterator):
     ~200 muscles and trigger points on each of a session note's ten rows that was a millisecond
     a row. Django takes a choice iterator as already normal.
 
-    The pairs are never changed once made, so a copy is the same object: every form deep-copies
-    its fields, and a field its choices (pair by pair, normalising them again), ~0.2 ms for the
-    note's two pain fields of twelve choices.
+    The pairs are a tuple, never changed once made, so a copy is the same object, shared by
+    every form in every thread: every form deep-copies its fields, and a field its choices
+    (pair by pair, normalising them again), ~0.2 ms for the note's two pain fields of twelve
+    choices.
     """
 
     def __init__(self, pairs):
-        self.pairs = list(pairs)
+        self.pairs = tuple(pairs)
 
     def __iter__(self):
         return iter(self.pairs)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template, engines
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from knowledge.models import Muscle
 from tests.factories import SessionFactory, UserFactory, aware
@@ -282,11 +283,49 @@ def test_a_form_that_sets_its_own_fields_is_written_through_plain_field():
     assert "Only this form&#x27;s &lt;help&gt;." in written
 
 
+def _help(field):
+    field.help_text = "This form's <own> help."
+
+
+def _label(field):
+    field.label = mark_safe("<b>Bold</b> label")
+
+
+def _disabled(field):
+    field.disabled = True
+
+
+def _rows(field):
+    field.widget.attrs["rows"] = 9
+
+
+@pytest.mark.parametrize("change", [_help, _label, _disabled, _rows])
+@pytest.mark.parametrize("name", ["subjective", "plan", "pain_before"])
+def test_a_field_changed_on_the_form_is_written_as_changed(change, name):
+    unbound_plain_field(NoteForm(), name)  # the class's markup, written once, first
+    form = NoteForm(initial={name: "3"})
+    change(form.fields[name])
+    written = unbound_plain_field(form, name)
+    expected = NoteForm(initial={name: "3"})
+    change(expected.fields[name])
+    assert written == plain_field(expected[name])
+    assert written != unbound_plain_field(NoteForm(initial={name: "3"}), name)
+
+
+def test_a_field_made_required_on_the_form_goes_through_crispy():
+    form = NoteForm()
+    form.fields["plan"].required = True
+    assert unbound_plain_field(form, "plan") == plain_field(form["plan"])
+    assert "asteriskField" in unbound_plain_field(form, "plan")
+
+
 def test_normal_choices_are_shared_by_each_forms_copy_of_its_fields():
     first, second = NoteForm(), NoteForm()
     assert isinstance(first.fields["pain_before"].choices, NormalChoices)
     assert first.fields["pain_before"].choices is second.fields["pain_before"].choices
     assert first.fields["pain_before"] is not second.fields["pain_before"]
+    with pytest.raises(AttributeError):  # shared, so not to be changed by any form
+        first.fields["pain_before"].choices.pairs.append(("11", "11"))
     assert NoteForm({"version": "1", "pain_before": "10"}).is_valid()
     assert not NoteForm({"version": "1", "pain_before": "11"}).is_valid()
 

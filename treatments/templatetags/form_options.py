@@ -15,28 +15,16 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import template
 from django.forms import BaseForm, BoundField, HiddenInput, Select, Textarea
 from django.forms.utils import pretty_name
-from django.template.defaulttags import CsrfTokenNode
 from django.utils.dates import MONTHS
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from clinic.markup import url_for
+from clinic.markup import csrf_input, text_escape, url_for
 from treatments.schedule_html import columns_html
 
 register = template.Library()
 
 _SELECTED = " selected"
-
-
-def _esc(value) -> str:
-    """`django.utils.html.conditional_escape` without its lazy-string wrapper (~3 µs a call):
-    markup (`__html__`) as it is, anything else escaped as `escape` does."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html_escape(str(value))
 
 
 @register.simple_tag
@@ -60,9 +48,9 @@ def _options(choices: tuple) -> tuple[str, dict[str, int]]:
     offsets: dict[str, int] = {}
     length = 0
     for value, label in choices:
-        head = f'<option value="{_esc(value)}"'
+        head = f'<option value="{text_escape(value)}"'
         offsets.setdefault(str(value), length + len(head))
-        part = f"{head}>{_esc(label)}</option>"
+        part = f"{head}>{text_escape(label)}</option>"
         parts.append(part)
         length += len(part)
     return "".join(parts), offsets
@@ -81,9 +69,9 @@ def row_cells(form, number: int) -> SafeString:
         kind = _kind(field.name, field.field)
         cells.append(
             _cell(
-                box=_esc(field.id_for_label),
-                name=_esc(field.html_name),
-                label=_esc(field.label),
+                box=text_escape(field.id_for_label),
+                name=text_escape(field.html_name),
+                label=text_escape(field.label),
                 number=number,
                 kind=kind,
                 value=field.value(),
@@ -113,7 +101,7 @@ def _cell(*, box, name, label, number, kind, value, options, errors) -> str:
         control = (
             f'<input class="form-control form-control-sm{invalid}" type="number" min="1"'
             f' max="240" name="{name}" id="{box}"'
-            f' value="{"" if value is None else _esc(value)}">'
+            f' value="{"" if value is None else text_escape(value)}">'
         )
     else:
         control = (
@@ -121,7 +109,7 @@ def _cell(*, box, name, label, number, kind, value, options, errors) -> str:
             f' id="{box}">{options}</select>'
         )
     shown = "".join(
-        f'<div class="invalid-feedback d-block">{_esc(error)}</div>' for error in errors
+        f'<div class="invalid-feedback d-block">{text_escape(error)}</div>' for error in errors
     )
     return (
         "<td>\n"
@@ -153,14 +141,15 @@ def _initial_rows(formset) -> list[str]:
 
     Each column's cell is written by `_cell` once, with `{p}` (the row's prefix), `{n}` (its
     number), `{o}` (its options) and `{v}` (the minutes) in place of the row's own, and cut at
-    those marks; a row only puts its own values between the cuts. The long option lists are
-    copied once, into the page, not into each cell, row and table first."""
+    those marks; a row only puts its own values between the cuts. A long option list goes
+    into the pieces as it is (cut where its selected option is): its characters are copied
+    once, when the pieces are joined, rather than into a cell, a row and a table in turn."""
     form_class = formset.form
     choices = form_class.row_choices(**formset.get_form_kwargs(None))
     columns = []
     for name, field in form_class.base_fields.items():
         kind = _kind(name, field)
-        label = _esc(pretty_name(name) if field.label is None else field.label)
+        label = text_escape(pretty_name(name) if field.label is None else field.label)
         listed = _options(tuple(choices.get(name, field.choices))) if kind == "select" else None
         unchecked, checked = _cell_cuts(name, kind, label)
         columns.append((name, field, kind, listed, unchecked, checked))
@@ -168,7 +157,7 @@ def _initial_rows(formset) -> list[str]:
     pieces = []
     for index in range(formset.total_form_count()):
         values = initial[index] if index < len(initial) else {}
-        row = {"p": _esc(formset.add_prefix(index)), "n": str(index + 1)}
+        row = {"p": text_escape(formset.add_prefix(index)), "n": str(index + 1)}
         pieces.append("<tr>\n")
         for name, field, kind, listed, unchecked, checked in columns:
             value = values.get(name, field.initial)
@@ -180,7 +169,7 @@ def _initial_rows(formset) -> list[str]:
                 at = offsets.get(str(value))
                 row["o"] = (html,) if at is None else (html[:at], _SELECTED, html[at:])
             else:
-                row["v"] = "" if value is None else _esc(value)
+                row["v"] = "" if value is None else text_escape(value)
             for text, mark in checked if kind == "checkbox" and value else unchecked:
                 pieces.append(text)
                 if mark == "o":
@@ -226,7 +215,7 @@ def management_form(formset) -> SafeString:
     directly (the management form's own form and five templates took ~0.5 ms)."""
     if formset.is_bound or formset.auto_id != "id_%s":
         return formset.management_form
-    prefix = _esc(formset.prefix)
+    prefix = text_escape(formset.prefix)
     counts = {
         "TOTAL_FORMS": formset.total_form_count(),
         "INITIAL_FORMS": formset.initial_form_count(),
@@ -266,7 +255,7 @@ def schedule_columns(context, columns) -> SafeString:
             columns,
             can_read_notes=context["can_read_notes"],
             can_change=context["can_change"],
-            csrf_input=CsrfTokenNode().render(context),
+            csrf_input=csrf_input(context.get("csrf_token")),
             next_path=context["request"].get_full_path(),
         )
     )
@@ -287,11 +276,11 @@ def plain_field(field: BoundField) -> SafeString:
 
 
 def _plain_markup(field: BoundField) -> str:
-    box = _esc(field.auto_id)
+    box = text_escape(field.auto_id)
     control = _control(field, field.field.widget)
-    label = f'<label for="{box}" class="form-label">{_esc(field.label)}</label>'
+    label = f'<label for="{box}" class="form-label">{text_escape(field.label)}</label>'
     help_text = (
-        f'<div id="{box}_helptext" class="form-text">{_esc(field.help_text)}</div>'
+        f'<div id="{box}_helptext" class="form-text">{text_escape(field.help_text)}</div>'
         if field.help_text
         else ""
     )
@@ -301,7 +290,9 @@ def _plain_markup(field: BoundField) -> str:
 def unbound_plain_field(form, name: str, language: str | None = None) -> str:
     """`plain_field(form[name])` of an unbound form that leaves its fields as its class declares
     them (no `__init__` of its own): the markup around the value is the same on every request,
-    written once a process (~30 µs a field, where Django's attributes and escaping took ~150).
+    written once a process (~30 µs a field, where Django's attributes and escaping cost ~150).
+    A field changed on the form after it was made (its label, help text, widget's attributes…)
+    no longer matches that markup and goes through `plain_field`.
     `language` is the active one (`get_language()`), if the caller has it."""
     form_class = type(form)
     field = form.fields[name]
@@ -313,10 +304,12 @@ def unbound_plain_field(form, name: str, language: str | None = None) -> str:
     ):
         return plain_field(form[name])
     language = get_language() if language is None else language
-    head, tail = _plain_parts(form_class, name, form.prefix, form.auto_id, language)
+    head, tail, drawn_from = _plain_parts(form_class, name, form.prefix, form.auto_id, language)
+    if _markup_inputs(field) != drawn_from:
+        return plain_field(form[name])
     value = field.prepare_value(form.get_initial_for_field(field, name))
     if isinstance(field.widget, Textarea):
-        return f"{head}{'' if value is None or value == '' else _esc(value)}{tail}"
+        return f"{head}{'' if value is None or value == '' else text_escape(value)}{tail}"
     html, offsets = _options(tuple(field.choices))
     return f"{head}{_selected(html, offsets, '' if value is None else value)}{tail}"
 
@@ -325,20 +318,38 @@ _VALUE = "\x00value\x00"
 
 
 @lru_cache(maxsize=64)
-def _plain_parts(form_class, name: str, prefix, auto_id, language) -> tuple[str, str]:
+def _plain_parts(form_class, name: str, prefix, auto_id, language) -> tuple[str, str, tuple]:
     """`_plain_markup` of `form_class`'s field `name` unbound, split where its value (a text
-    area's text or a select's options) goes; `language` (the active one) for the labels."""
+    area's text or a select's options) goes, and the field's `_markup_inputs` it was written
+    from; `language` (the active one) for the labels."""
     field = form_class(prefix=prefix, auto_id=auto_id, initial={name: _VALUE})[name]
     if isinstance(field.field.widget, Textarea):
         head, found, tail = _plain_markup(field).partition(_VALUE)
     else:
-        start = f'<select name="{_esc(field.html_name)}"'
+        start = f'<select name="{text_escape(field.html_name)}"'
         markup = _plain_markup(field)
         opened = markup.index(">", markup.index(start)) + 1
         closed = markup.index("</select>", opened)
         head, found, tail = markup[:opened], True, markup[closed:]
     assert found, name
-    return head, tail
+    return head, tail, _markup_inputs(field.field)
+
+
+def _markup_inputs(field) -> tuple:
+    """What of a form's field `_plain_markup` writes around the value (the choices and value
+    aside). A form's field is a copy of its class's: the label and help text are the same
+    objects, so comparing two of these is mostly a check of identity (the attributes a dict of
+    two or three items)."""
+    widget = field.widget
+    return (
+        type(field),
+        type(widget),
+        field.label,
+        field.help_text,
+        field.disabled,
+        field.required,
+        widget.attrs,
+    )
 
 
 _PLAIN_CLASSES = {Textarea: "textarea form-control", Select: "select form-select"}
@@ -349,10 +360,10 @@ def _control(field: BoundField, widget) -> str:
     without its two templates: the attributes as Django builds them (widget's own, crispy's
     class, `aria-describedby`, id), each escaped as `attrs.html` does."""
     shown = _widget_attrs(field, widget, {"class": _PLAIN_CLASSES[type(widget)]})
-    name = _esc(field.html_name)
+    name = text_escape(field.html_name)
     value = field.value()
     if isinstance(widget, Textarea):
-        text = "" if value is None or value == "" else _esc(value)
+        text = "" if value is None or value == "" else text_escape(value)
         return f'<textarea name="{name}"{shown}>\n{text}</textarea>'
     listed = _options(tuple(field.field.choices))
     html = _selected(*listed, "" if value is None else value)
@@ -368,7 +379,7 @@ def _widget_attrs(field: BoundField, widget, attrs: dict) -> str:
         attrs.setdefault("id", field.auto_id)
     attrs = widget.build_attrs(widget.attrs, attrs)
     return "".join(
-        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
+        f" {text_escape(name)}" if value is True else f' {text_escape(name)}="{text_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -381,14 +392,16 @@ def hidden_input(field: BoundField) -> str:
     if type(widget) is not HiddenInput or field.field.localize or field.field.show_hidden_initial:
         return str(field)
     value = widget.format_value(field.value())
-    shown = "" if value is None else f' value="{_esc(value)}"'
+    shown = "" if value is None else f' value="{text_escape(value)}"'
     attrs = _widget_attrs(field, widget, {})
-    return f'<input type="hidden" name="{_esc(field.html_name)}"{shown}{attrs}>'
+    return f'<input type="hidden" name="{text_escape(field.html_name)}"{shown}{attrs}>'
 
 
 # The session note's page (templates/treatments/session_note.html) around its rows: the
-# breadcrumb, heading, fields, tables and buttons the template wrote with some forty nodes,
-# two includes and Django's widget templates, half of the page's time.
+# breadcrumb, heading, fields, tables and buttons, written here as through the template
+# language they take some forty nodes, two includes and Django's widget templates, about half
+# of the page's time; tests/treatments/test_note_page.py compares them with a reference
+# template (tests/treatments/reference_session_note.html).
 
 
 @register.simple_tag(takes_context=True)
@@ -399,7 +412,7 @@ def note_heading(context) -> SafeString:
     perms = context.get("perms")
     progress = (
         '\n  <li class="breadcrumb-item"><a href="'
-        f'{_esc(url_for("treatments:progress", client.pk))}">Progress</a></li>'
+        f'{text_escape(url_for("treatments:progress", client.pk))}">Progress</a></li>'
         if perms is not None and "treatments.view_clinical_notes" in perms
         else ""
     )
@@ -407,16 +420,18 @@ def note_heading(context) -> SafeString:
     therapist = session.therapist
     return mark_safe(  # noqa: S308 (every value escaped)
         '<nav aria-label="breadcrumb" class="no-print"><ol class="breadcrumb mb-1">\n'
-        f'  <li class="breadcrumb-item"><a href="{_esc(url_for("client_detail", client.pk))}">'
-        f"{_esc(client.full_name)}</a></li>{progress}\n"
+        '  <li class="breadcrumb-item"><a href="'
+        f'{text_escape(url_for("client_detail", client.pk))}">'
+        f"{text_escape(client.full_name)}</a></li>{progress}\n"
         '  <li class="breadcrumb-item active" aria-current="page">Session note</li>\n'
         "</ol></nav>\n"
         # |date:"j F Y" and |time:"H:i"
-        f'<h1 class="mb-1">Note: {_esc(client.full_name)}, {start.day} {_esc(MONTHS[start.month])}'
-        f" {start.year:04d} {start.hour:02d}:{start.minute:02d}</h1>\n"
+        f'<h1 class="mb-1">Note: {text_escape(client.full_name)}, {start.day}'
+        f" {text_escape(MONTHS[start.month])} {start.year:04d}"
+        f" {start.hour:02d}:{start.minute:02d}</h1>\n"
         f'<p class="text-secondary">{session.length_minutes:d} minutes with '
-        f"{_esc(therapist.get_full_name() or therapist.username)}. Save as often as you like;"
-        " sign from the note page when it is complete.</p>"
+        f"{text_escape(therapist.get_full_name() or therapist.username)}."
+        " Save as often as you like; sign from the note page when it is complete.</p>"
     )
 
 
@@ -493,17 +508,18 @@ def note_fields(form, findings, treatments, finding_errors, session) -> SafeStri
         _NOTE_FIELDS.format(
             version=hidden_input(form["version"]),
             errors="".join(
-                f'<div class="alert alert-danger">{_esc(error)}</div>'
+                f'<div class="alert alert-danger">{text_escape(error)}</div>'
                 for error in form.non_field_errors()
             ),
             **{name: unbound_plain_field(form, name, language) for name in _PLAIN_NOTE_FIELDS},
             finding_management=management_form(findings),
             finding_errors="".join(
-                f'<div class="text-danger small">{_esc(error)}</div>' for error in finding_errors
+                f'<div class="text-danger small">{text_escape(error)}</div>'
+                for error in finding_errors
             ),
             finding_rows=table_rows(findings),
             treatment_management=management_form(treatments),
             treatment_rows=table_rows(treatments),
-            back=_esc(url_for("treatments:session_detail", session.client_id, session.pk)),
+            back=text_escape(url_for("treatments:session_detail", session.client_id, session.pk)),
         )
     )
