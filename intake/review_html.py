@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from clinic.markup import csrf_input
 from intake.models import (
     Answer,
     IntakeAlert,
@@ -75,11 +76,6 @@ class Links:
             head += f"{arg}{piece}"
         tail = pieces[-1]
         return lambda arg: f"{head}{arg}{tail}"
-
-
-def csrf_input(token: str) -> str:
-    """`{% csrf_token %}`."""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
 
 
 def linebreaksbr(text: str) -> str:

@@ -8,7 +8,11 @@ from django import forms
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
+from clinic import markup
 from clinic.markup import date_formatter, url_maker
 from treatments.forms import NormalChoices
 
@@ -82,3 +86,16 @@ def test_normal_choices_validate_like_a_list():
     assert form.is_valid()
     assert not _Form(data={"muscle": "nonsense"}).is_valid()
     assert len(form.fields["muscle"].choices) == 3
+
+
+@pytest.mark.parametrize("token", ["Tok3n", "NOTPROVIDED", "", None, 'a<b"&'])
+def test_csrf_input_is_what_the_csrf_token_tag_writes(token):
+    tag = Template("{% csrf_token %}").render(Context({"csrf_token": token}))
+    assert markup.csrf_input(token) == tag
+
+
+@pytest.mark.parametrize(
+    "value", ["Tom's <b>", mark_safe("<b>safe</b>"), gettext_lazy("Home care"), 3, None]
+)
+def test_text_escape_is_conditional_escape(value):
+    assert markup.text_escape(value) == conditional_escape(value)
