@@ -1,9 +1,9 @@
 """`{% options field %}`: a choice field's `<option>` elements, for hand-written `<select>`s.
 
-The session note's rows each carry a muscle and a trigger-point list of up to ~200 choices; the
-template loop that wrote them compared every option with the field's value, which took most of
-the page's time. Here each distinct choice list is escaped once per process and only the
-selected option changes per field. Same markup as the loop it replaces:
+The session note's rows each carry a muscle and a trigger-point list of up to ~200 choices; a
+template loop comparing every option with the field's value would take most of the page's time.
+Here each distinct choice list is escaped once per process and only the selected option changes
+per field. The markup is a `{% for %}` loop's over the choices:
 `<option value="v"[ selected]>label</option>`, selected when `str(value) == str(field.value())`.
 """
 
@@ -61,8 +61,8 @@ def row_cells(form, number: int) -> SafeString:
     """The `<td>`s of one row of the session note's findings or treatments table.
 
     Per field: a visually hidden label naming the row, the control (a checkbox, the minutes'
-    number input, or a select with `options`), and the field's errors. The template loop it
-    replaces looked up a dozen attributes per field through the template language.
+    number input, or a select with `options`), and the field's errors, written here as through
+    the template language each field costs a dozen attribute lookups.
     """
     cells = []
     for field in form:
@@ -212,7 +212,7 @@ def _braces(text: str) -> str:
 @register.simple_tag
 def management_form(formset) -> SafeString:
     """`{{ formset.management_form }}`: for an unbound formset its four hidden inputs written
-    directly (the management form's own form and five templates took ~0.5 ms)."""
+    directly (the management form's own form and five templates take ~0.5 ms)."""
     if formset.is_bound or formset.auto_id != "id_%s":
         return formset.management_form
     prefix = text_escape(formset.prefix)
@@ -266,7 +266,7 @@ def plain_field(field: BoundField) -> SafeString:
     """crispy-forms' Bootstrap 5 markup for an optional text area or select without errors
     (the session note's SOAP, pain and home-care fields): a `mb-3` wrapper, the label, the
     widget with crispy's classes, the help text (which Django's `aria-describedby` names).
-    crispy's template took ~1.5 ms a field; a required field, one with errors or any other
+    crispy's template takes ~1.5 ms a field; a required field, one with errors or any other
     widget still goes through `as_crispy_field`, so its asterisk and error markup stay its own.
     """
     widget = field.field.widget
