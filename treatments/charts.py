@@ -5,11 +5,12 @@ Each chart states its numbers in a data table beside it (the template's job); th
 """
 
 import functools
-import html
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils.safestring import SafeString, mark_safe
+
+from clinic.markup import text_escape
 
 PALETTE = ("#1f4e5f", "#d9822b", "#3a8d5c", "#8e44ad", "#c0392b", "#2c7fb8", "#7f6a00")
 MARKER_COLOURS = {"surgery": "#c0392b", "review": "#6c757d", "plan": "#3a8d5c"}
@@ -49,11 +50,6 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def _esc(text) -> str:
-    """`django.utils.html.escape` without its lazy-string wrapper (the same text)."""
-    return html.escape(str(text))
-
-
 @functools.lru_cache(maxsize=4096)
 def _long_day(day: date) -> str:
     """A tooltip's date, "07 Mar 2026" (strftime, as before: the process's locale)."""
@@ -80,7 +76,7 @@ def _grid(y_max: float, y_step: float, y_label: str, width: int, height: int) ->
     if y_label:
         out.append(
             f'<text x="12" y="{top + plot_h / 2}" transform="rotate(-90 12 {top + plot_h / 2})" '
-            f'text-anchor="middle" fill="#495057">{_esc(y_label)}</text>'
+            f'text-anchor="middle" fill="#495057">{text_escape(y_label)}</text>'
         )
     return "".join(out)
 
@@ -114,8 +110,8 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="chart" role="img" aria-labelledby="{{id}}-t {{id}}-d" '
         f'font-family="system-ui, sans-serif" font-size="11">',
-        f'<title id="{{id}}-t">{_esc(chart.title)}</title>',
-        f'<desc id="{{id}}-d">{_esc(_describe(chart))}</desc>',
+        f'<title id="{{id}}-t">{text_escape(chart.title)}</title>',
+        f'<desc id="{{id}}-d">{text_escape(_describe(chart))}</desc>',
         # Grid and y axis.
         _grid(y_max, chart.y_step, chart.y_label, width, height),
     ]
@@ -144,20 +140,20 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
         right_side = mx > left + plot_w * 0.6
         label_x, anchor = (mx - 3, "end") if right_side else (mx + 3, "start")
         out.append(
-            f'<g class="chart-marker chart-marker-{_esc(marker.kind)}">'
-            f"<title>{_esc(marker.label)}, {_long_day(marker.day)}</title>"
+            f'<g class="chart-marker chart-marker-{text_escape(marker.kind)}">'
+            f"<title>{text_escape(marker.label)}, {_long_day(marker.day)}</title>"
             f'<line x1="{mx}" y1="{top - 4}" x2="{mx}" y2="{top + plot_h}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="5 3"/>'
             f'<text x="{label_x}" y="{top + 8}" fill="{colour}" font-size="10" '
             f'text-anchor="{anchor}">'
-            f"{_esc(marker.label)}</text></g>"
+            f"{text_escape(marker.label)}</text></g>"
         )
     # Series.
     legend_x = left
     for index, series in enumerate(chart.series):
         colour = series.colour or PALETTE[index % len(PALETTE)]
         dash = ' stroke-dasharray="6 4"' if series.dashed else ""
-        name = _esc(series.name)
+        name = text_escape(series.name)
         points = sorted(series.points)
         # Each point's x and its day as shown, once per day; its y and its value as shown,
         # once per value. Then the polyline's "x,y" pairs and the circles with their tooltips.
@@ -206,4 +202,4 @@ def _describe(chart: Chart) -> str:
 
 def render_with_id(chart: Chart, chart_id: str, **kwargs) -> SafeString:
     svg = render(chart, **kwargs)
-    return mark_safe(svg.replace("{id}", _esc(chart_id)))  # noqa: S308 (id is a slug)
+    return mark_safe(svg.replace("{id}", text_escape(chart_id)))  # noqa: S308 (id is a slug)

@@ -9,7 +9,6 @@ template's autoescaping did, and dates are formatted with the template's own `da
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Callable
 
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -19,14 +18,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from clinic.markup import date_formatter
+from clinic.markup import text_escape as escape
 from treatments import charts
 from treatments.models import Finding, Session
-
-
-def escape(text) -> str:
-    """`django.utils.html.escape` without its lazy-string wrapper (the same text)."""
-    return html.escape(str(text))
-
 
 # Ids no row has, standing for the arguments in a URL reversed once (`_url`).
 _PLACEHOLDERS = (918273645546372819, 918273645546372817)
