@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from django.core.paginator import Page
-from django.db.models import Count, Window
+from django.db.models import CharField, Count, Func, Window
 
 from clinic.models import Client, search_terms
 from clinic.paging import counted_page
@@ -29,13 +29,27 @@ def _clients(*, archived: bool, terms: dict):
     return clients.matching(**terms)
 
 
+class _Unindexed(Func):
+    """A text column as an expression no index holds (the same value, so the same order)."""
+
+    template = "(%(expressions)s || '')"
+    output_field = CharField()
+
+
 def _page_query(*, archived, offset, terms):
-    """One page of the matches, each row with the number of all matches (one query)."""
-    return (
-        _clients(archived=archived, terms=terms)
-        .annotate(page_total=Window(Count("*")))
-        .values("id", *LIST_FIELDS, "page_total")[offset : offset + CLIENTS_PER_PAGE]
-    )
+    """One page of the matches, each row with the number of all matches (one query).
+
+    A search is ordered by the name through `_Unindexed`: ordered by the columns, PostgreSQL
+    may walk the name index filtering every client (300 ms at 100,000), as the LIMIT makes
+    that look cheap, although the count over all matches reads them all anyway; whether it
+    does turned on ANALYZE's sample. This way it finds the matches by their trigram indexes
+    and sorts them (4 ms). Without a search every client matches: the index order is right."""
+    clients = _clients(archived=archived, terms=terms)
+    if terms:
+        clients = clients.order_by(_Unindexed("last_name"), "first_name", "id")
+    return clients.annotate(page_total=Window(Count("*"))).values("id", *LIST_FIELDS, "page_total")[
+        offset : offset + CLIENTS_PER_PAGE
+    ]
 
 
 @prepared(shape=("offset",))
