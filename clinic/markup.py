@@ -151,6 +151,9 @@ def url_for(viewname: str, *args: Any) -> str:
     return "".join(pieces)
 
 
+_PART_NAME = re.compile("[a-z_]+")
+
+
 def render_with_parts(
     request, template_name: str, context: dict, parts: Mapping[str, str | list[str]]
 ) -> HttpResponse:
@@ -165,13 +168,16 @@ def render_with_parts(
     template a part is a marker (empty when the part is), unforgeable as escaped text cannot
     hold a "<".
     """
+    for name in parts:
+        if not _PART_NAME.fullmatch(name):
+            raise ValueError(f"render_with_parts: a part's name is a-z and _, not {name!r}")
     token = secrets.token_hex(8)
     markers = {
         name: mark_safe(f"<!--part {token} {name}-->") if part else ""  # noqa: S308
         for name, part in parts.items()
     }
-    html = render_to_string(template_name, {**context, **markers}, request)
-    pieces = re.split(f"<!--part {token} ([a-z_]+)-->", html)
+    page = render_to_string(template_name, {**context, **markers}, request)
+    pieces = re.split(f"<!--part {token} ([a-z_]+)-->", page)
     # pieces: text, part name, text, part name, ..., text
     chunks = []
     for number, piece in enumerate(pieces):

@@ -143,16 +143,13 @@ def permission_set(user):
     set comes from the same backends (`get_all_permissions`), once for the user object (a new
     one each request), like the backends' own caches.
     """
+    if not user.is_active:  # asked each time, as has_perm does: it may change mid-request
+        return frozenset()
     try:
         return user._knotwork_permissions
     except AttributeError:
         pass
-    if not user.is_active:
-        allowed = frozenset()
-    elif user.is_superuser:
-        allowed = AllPermissions()
-    else:
-        allowed = frozenset(user.get_all_permissions())
+    allowed = AllPermissions() if user.is_superuser else frozenset(user.get_all_permissions())
     user._knotwork_permissions = allowed
     return allowed
 

@@ -40,10 +40,10 @@ def _page_query(*, archived, offset, terms):
     """One page of the matches, each row with the number of all matches (one query).
 
     A search is ordered by the name through `_Unindexed`: ordered by the columns, PostgreSQL
-    may walk the name index filtering every client (300 ms at 100,000), as the LIMIT makes
+    may walk the name index filtering every client (290 ms at 100,000), as the LIMIT makes
     that look cheap, although the count over all matches reads them all anyway; whether it
     does turned on ANALYZE's sample. This way it finds the matches by their trigram indexes
-    and sorts them (4 ms). Without a search every client matches: the index order is right."""
+    and sorts them (2 to 4 ms). Without a search every client matches: the index order is right."""
     clients = _clients(archived=archived, terms=terms)
     if terms:
         clients = clients.order_by(_Unindexed("last_name"), "first_name", "id")

@@ -219,13 +219,16 @@ def letter_findings(client: Client, episode: SurgeryEpisode | None = None) -> st
         .order_by("-starts_at", "-id")
         .values_list("starts_at", "assessment")
     )
-    for starts_at, assessment in assessed.iterator(chunk_size=10):
-        if words := assessment.split():
-            parts.append(
-                f"Assessment at the session of {timezone.localtime(starts_at):%-d %B %Y}: "
-                f"{' '.join(words)}"
-            )
-            break
+    quoted, offset = None, 0
+    while quoted is None and (rows := list(assessed[offset : offset + 10])):
+        quoted = next(((at, words) for at, text in rows if (words := text.split())), None)
+        offset += 10
+    if quoted is not None:
+        starts_at, words = quoted
+        parts.append(
+            f"Assessment at the session of {timezone.localtime(starts_at):%-d %B %Y}: "
+            f"{' '.join(words)}"
+        )
     if episode is not None:
         day = f"{episode.date:%-d %B %Y}" if episode.date else "date not set"
         parts.append(

@@ -419,7 +419,8 @@ class Session(models.Model):
             # Named to fire after the signed-note check, whose message says more.
             _undeletable("session_undeletable"),
             # A session's record is the client's: never moved to another client (its findings
-            # keep the client too, `finding_client_of_session`).
+            # keep the client too, `finding_client_of_session`). It fires before the signed-note
+            # check (name order), so moving a signed session gets this message: both refuse it.
             pgtrigger.Trigger(
                 name="session_client_kept",
                 when=pgtrigger.Before,

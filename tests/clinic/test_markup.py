@@ -99,3 +99,21 @@ def test_csrf_input_is_what_the_csrf_token_tag_writes(token):
 )
 def test_text_escape_is_conditional_escape(value):
     assert markup.text_escape(value) == conditional_escape(value)
+
+
+def test_render_with_parts_puts_each_part_where_the_template_shows_it(rf):
+    request = rf.get("/")
+    response = markup.render_with_parts(
+        request,
+        "treatments/progress.html",
+        {"client": None},
+        {"content": ["<p>one</p>", "<p>two — ≠</p>"]},
+    )
+    body = response.content.decode()
+    assert "<p>one</p><p>two — ≠</p>" in body
+    assert "<!--part" not in body
+
+
+def test_render_with_parts_refuses_a_part_name_its_markers_cannot_carry(rf):
+    with pytest.raises(ValueError, match="Content1"):
+        markup.render_with_parts(rf.get("/"), "treatments/progress.html", {}, {"Content1": "x"})

@@ -16,7 +16,12 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # The new index first: the two drops take the table's exclusive lock, held to the commit.
     operations = [
+        migrations.AddIndex(
+            model_name='outcomemeasure',
+            index=models.Index(fields=['client', 'measured_on', 'id'], include=('kind', 'score', 'zone'), name='measure_client_date'),
+        ),
         migrations.RemoveIndex(
             model_name='outcomemeasure',
             name='measure_client_kind',
@@ -25,9 +30,5 @@ class Migration(migrations.Migration):
             model_name='outcomemeasure',
             name='client',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='outcome_measures', to='clinic.client'),
-        ),
-        migrations.AddIndex(
-            model_name='outcomemeasure',
-            index=models.Index(fields=['client', 'measured_on', 'id'], include=('kind', 'score', 'zone'), name='measure_client_date'),
         ),
     ]
