@@ -1,14 +1,13 @@
 """Intake fragments for other apps' pages: the client page and the dashboard."""
 
 from django import template
-from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.client_page import client_page_rows, permission_checker
-from clinic.markup import date_formatter, url_for, url_maker
+from clinic.markup import csrf_input, date_formatter, url_for, url_maker
 from intake.models import Intake, IntakeAlert, IntakeSource, IntakeStatus
 
 register = template.Library()
@@ -34,7 +33,7 @@ def client_intakes(context, client) -> SafeString:
         if can("intake.add_intake"):
             start = (
                 f'<form method="post" action="{url_for("intake:start", client.pk)}">'
-                f"{CsrfTokenNode().render(context)}"
+                f"{csrf_input(context.get('csrf_token'))}"
                 '<button class="btn btn-sm btn-knot" type="submit">Start an intake</button></form>'
             )
         if can("intake.add_onlineintakelink"):

@@ -1,13 +1,12 @@
 """The client page's card of documents: printable records, referral letters, the access request."""
 
 from django import template
-from django.template.defaulttags import CsrfTokenNode
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.client_page import client_page_rows, permission_checker
-from clinic.markup import date_formatter, url_for, url_maker
+from clinic.markup import csrf_input, date_formatter, url_for, url_maker
 from treatments.models import RecipientKind
 
 register = template.Library()
@@ -54,7 +53,7 @@ def client_documents(context, client) -> SafeString:
         give = (
             f'\n    <form method="post" action="{url_for("client_access_request", client.pk)}"'
             ' class="border-top pt-3 mt-3 no-print">\n'
-            f"      {CsrfTokenNode().render(context)}\n"
+            f"      {csrf_input(context.get('csrf_token'))}\n"
             '      <p class="small mb-2">When the client asks for their records: one ZIP file with'
             " everything the clinic holds about them (documents to open in a browser, and the"
             " record in FHIR format). The download is recorded in the audit log.</p>\n"
