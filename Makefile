@@ -62,9 +62,11 @@ serve: setup
 		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
 		--access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
+# The suite runs in one worker process per core (pytest-xdist), each with its own test database.
+TEST_WORKERS ?= auto
 test: setup
 	bin/ensure-chromium
-	$(DB_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(DB_ENV) $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
