@@ -3,7 +3,7 @@
 Audit details carry ids and field names only, never clinical text.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,6 +67,13 @@ def clash_message(clash: Session) -> str:
         f"{_person(clash.therapist)} already has a session {start:%H:%M}\u2013{end:%H:%M} on "
         f"{start:%A} {start.day} {start:%B}. Choose another time or therapist."
     )
+
+
+def _end(starts_at: datetime, minutes: int) -> datetime:
+    """The end of a session `minutes` long. Counted in UTC: an aware local time plus a timedelta
+    moves the wall clock, so a two-hour session from midnight on the night the clocks go
+    forward would end after one hour."""
+    return starts_at.astimezone(UTC) + timedelta(minutes=minutes)
 
 
 def _find_clash(*, therapist, starts_at: datetime, ends_at: datetime, exclude_pk=None):
@@ -266,7 +273,7 @@ def session_book(
         client=client,
         therapist=therapist,
         starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=minutes),
+        ends_at=_end(starts_at, minutes),
         booked_by=actor,
         treatment_plan=TreatmentPlan.objects.active().filter(client=client).first(),
     )
@@ -314,7 +321,7 @@ def session_move(
     """Move a planned session. With `loaded_at` (the session's `updated_at` when the form was
     opened), raise EditConflict if it changed since, rather than overwrite that change."""
     _refuse_if_not_movable(session)
-    ends_at = starts_at + timedelta(minutes=minutes)
+    ends_at = _end(starts_at, minutes)
     _refuse_clash(therapist=therapist, starts_at=starts_at, ends_at=ends_at, exclude_pk=session.pk)
     changed = [
         name

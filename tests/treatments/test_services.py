@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +33,29 @@ def test_booking_writes_the_session_and_an_audit_event(receptionist, therapist, 
     assert AuditEvent.objects.filter(
         action="create", object_type="treatments.session", object_id=str(session.pk)
     ).exists()
+
+
+def test_a_session_across_the_clock_change_lasts_as_long_as_booked(
+    receptionist, therapist, client_record
+):
+    # Europe/London goes from 01:00 GMT to 02:00 BST on 28 March 2027: a two-hour session from
+    # midnight ends at 03:00 on the clock, two hours later, not at 02:00 after one.
+    spring = date(2027, 3, 28)
+    session = _book(receptionist, client_record, therapist, aware(spring, 0), minutes=120)
+    session.refresh_from_db()
+    assert session.ends_at - session.starts_at == timedelta(hours=2)
+    assert session.length_minutes == 120
+    assert f"{session.local_end:%H:%M}" == "03:00"
+    moved = services.session_move(
+        request=None,
+        actor=receptionist,
+        session=session,
+        therapist=therapist,
+        starts_at=aware(spring, 0, 30),
+        minutes=90,
+    )
+    moved.refresh_from_db()
+    assert moved.ends_at - moved.starts_at == timedelta(minutes=90)
 
 
 def test_double_booking_names_the_therapist_and_the_clashing_time(receptionist, client_record):
