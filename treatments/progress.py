@@ -17,10 +17,12 @@ from django.db.models import BigIntegerField, F, Func, QuerySet, Subquery, TextF
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from clinic.access import CLIENT_ROW, get_client_with_row
 from clinic.models import Client
 from clinic.prepared import prepared
 from intake.models import IntakeStatus, PainReport
 from treatments import charts
+from treatments.access import CLINICAL, require
 from treatments.measures import MEASURES, change_from, with_changes
 from treatments.models import (
     Finding,
@@ -306,17 +308,15 @@ _DECODERS = {read: read.decoders() for read in READS}
 @prepared
 def _read_all(*, client_id):
     return Client.objects.filter(pk=client_id).values_list(
-        *(read.json(client_id) for read in READS)
+        *CLIENT_ROW, *(read.json(client_id) for read in READS)
     )
 
 
-def read(client_id: int) -> dict[Read, list]:
-    """Every list of `READS` for a client, in one query: rows as the ORM's `values_list()`
-    gives them (lists rather than tuples)."""
-    found = _read_all(client_id=client_id)
-    columns = found[0] if found else [[] for _ in READS]
+def _decoded(columns) -> dict[Read, list]:
+    """The lists of `READS` from their JSON columns, rows as the ORM's `values_list()` gives
+    them (lists rather than tuples); empty lists for no columns (no such client)."""
     result = {}
-    for item, rows in zip(READS, columns, strict=True):
+    for item, rows in zip(READS, columns or [[] for _ in READS], strict=True):
         decoders = _DECODERS[item]
         if decoders:
             for row in rows:
@@ -326,6 +326,21 @@ def read(client_id: int) -> dict[Read, list]:
     return result
 
 
+def read(client_id: int) -> dict[Read, list]:
+    """Every list of `READS` for a client, in one query."""
+    found = _read_all(client_id=client_id)
+    return _decoded(found[0][len(CLIENT_ROW) :] if found else None)
+
+
+def client_and_lists(user, client_pk) -> tuple[Client, dict[Read, list]]:
+    """The client, as `get_client_for_clinical(user, client_pk)` gives it (the same 403 and
+    404), and its lists for `build`, in one query: a round trip costs more than reading the
+    client's columns alongside the lists."""
+    require(user, CLINICAL)
+    client, columns = get_client_with_row(user, client_pk, lambda pk: _read_all(client_id=pk))
+    return client, _decoded(columns)
+
+
 def _instances(model, rows: list) -> list:
     """Model instances from rows of all their columns, as the queryset would have made."""
     names = tuple(f.attname for f in model._meta.concrete_fields)
@@ -333,11 +348,12 @@ def _instances(model, rows: list) -> list:
     return [model.from_db(db, names, row) for row in rows]
 
 
-def build(client: Client) -> Progress:
+def build(client: Client, lists: dict[Read, list] | None = None) -> Progress:
+    """The progress of `client`, from its `lists` (`client_and_lists`) or read now."""
     today = timezone.localdate()
     now = timezone.now()
     local = timezone.get_current_timezone()
-    rows = read(client.pk)
+    rows = read(client.pk) if lists is None else lists
     now_us = (now - _EPOCH) // _MICROSECOND
     sessions, past, completed_days = [], [], []
     for pk, start, status, pain_before, pain_after in rows[SESSIONS]:

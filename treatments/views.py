@@ -25,7 +25,6 @@ from knowledge.models import Muscle, TriggerPoint
 from treatments import page_reads, progress_html, services
 from treatments.access import (
     bookable_therapists,
-    get_client_for_clinical,
     get_episode_for_user,
     get_plan_for_user,
     get_session_for_user,
@@ -52,6 +51,7 @@ from treatments.models import (
     SurgeryNote,
 )
 from treatments.progress import build as build_progress
+from treatments.progress import client_and_lists
 
 BLANK_FINDING_ROWS = 3
 BLANK_TREATMENT_ROWS = 3
@@ -888,7 +888,7 @@ def measure_create(request, client_pk, kind):
 
 @login_required
 def progress(request, client_pk):
-    client = get_client_for_clinical(request.user, client_pk)
+    client, lists = client_and_lists(request.user, client_pk)
     audit_record(
         request=request,
         action=AuditEvent.Action.VIEW,
@@ -896,7 +896,7 @@ def progress(request, client_pk):
         obj=client,
         detail={"page": "progress"},
     )
-    data = build_progress(client)
+    data = build_progress(client, lists)
     can_record = request.user.has_perm("treatments.add_outcomemeasure")
     content = progress_html.page_parts(client, data, can_record=can_record)
     return render_with_parts(

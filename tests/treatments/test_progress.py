@@ -6,8 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 
+from clinic.access import get_client_for_user
+from clinic.roles import permission_set
 from knowledge.models import Muscle, TriggerPoint, Zone
 from tests.factories import (
     ClientFactory,
@@ -149,6 +154,36 @@ def test_the_progress_of_a_client_is_read_in_one_query(record, django_assert_num
     assert len(built.sessions) == 3
     assert len(built.finding_columns) == 3
     assert [e.procedure for e in built.episodes] == ["Knee", "Hip"]
+
+
+def test_the_page_reads_the_client_with_its_lists_in_one_query(
+    record, therapist, receptionist, django_assert_num_queries
+):
+    progress.client_and_lists(therapist, record.pk)
+    therapist = User.objects.get(pk=therapist.pk)  # a fresh user: permissions not yet read
+    permission_set(therapist)
+    with django_assert_num_queries(1):
+        client, lists = progress.client_and_lists(therapist, record.pk)
+    assert _fields(client) == _fields(get_client_for_user(therapist, record.pk))
+    assert lists == progress.read(record.pk)
+    # The receptionist's permissions are read, then the refusal: nothing of the client.
+    with django_assert_num_queries(1), pytest.raises(PermissionDenied):
+        progress.client_and_lists(receptionist, record.pk)
+    for missing in (10**9, "x"):
+        with pytest.raises(Http404):
+            progress.client_and_lists(therapist, missing)
+
+
+def test_an_archived_client_s_progress_is_for_those_who_may_archive(
+    record, therapist, clinic_admin
+):
+    record.archived_at, record.archived_by = timezone.now(), clinic_admin
+    record.save()
+    with pytest.raises(Http404):
+        progress.client_and_lists(therapist, record.pk)
+    client, lists = progress.client_and_lists(clinic_admin, record.pk)
+    assert client.archived_by == clinic_admin
+    assert len(lists[progress.SESSIONS]) == 3
 
 
 def test_the_findings_of_a_cancelled_session_are_not_in_the_grid(record):
