@@ -177,16 +177,17 @@ def render_with_parts(
         for name, part in parts.items()
     }
     page = render_to_string(template_name, {**context, **markers}, request)
-    pieces = re.split(f"<!--part {token} ([a-z_]+)-->", page)
-    # pieces: text, part name, text, part name, ..., text
-    chunks = []
-    for number, piece in enumerate(pieces):
-        if not number % 2:
-            chunks.append(piece)
-        elif isinstance(part := parts[piece], str):
+    # text, then for each marker: the part's name and the text after it (a split on the
+    # token's text: a pattern with the token in it would be compiled anew on every request).
+    first, *marked = page.split(f"<!--part {token} ")
+    chunks = [first]
+    for piece in marked:
+        name, text = piece.split("-->", 1)
+        if isinstance(part := parts[name], str):
             chunks.append(part)
         else:
             chunks.extend(part)
+        chunks.append(text)
     return HttpResponse(chunks)
 
 
