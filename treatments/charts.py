@@ -93,7 +93,12 @@ _MARGINS = (44, 16, 34, 34)  # left, right, top, bottom
 def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
     left, right, top, bottom = _MARGINS
     plot_w, plot_h = width - left - right, height - top - bottom
-    days = [d for s in chart.series for d, _ in s.points] + [m.day for m in chart.markers]
+    # The first and last day: each series' points are (day, value), so their least and
+    # greatest begin with their first and last day.
+    days = [m.day for m in chart.markers]
+    for series in chart.series:
+        if series.points:
+            days += (min(series.points)[0], max(series.points)[0])
     if not days:
         return mark_safe("")
     first, last = min(days), max(days)
@@ -167,12 +172,12 @@ def render(chart: Chart, *, width: int = 680, height: int = 260) -> SafeString:
         pairs, circles = [], []
         for day, val in points:
             placed = placed_x.get(day)
-            if placed is None:
-                at = f"{x(day)}"
+            if placed is None:  # "%.1f": what round(…, 1) then str() give, in one step
+                at = "%.1f" % (left + plot_w * (day - first).days / span)
                 placed = placed_x[day] = (at, f'<circle cx="{at}" cy="', f" on {_long_day(day)}")
             high = ys.get(val)
             if high is None:
-                at = f"{round(top + plot_h * (1 - val / y_max), 1)}"
+                at = "%.1f" % (top + plot_h * (1 - val / y_max))
                 high = ys[val] = (at, _fmt(val))
             pairs.append(f"{placed[0]},{high[0]}")
             circles += (placed[1], high[0], head, high[1], placed[2], "</title></circle>")
