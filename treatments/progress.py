@@ -3,17 +3,18 @@
 Everything is read in a fixed number of queries, however many sessions the client has had.
 """
 
+import functools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import models
-from django.db.models import BigIntegerField, F, Func, QuerySet, Subquery, TextField
+from django.db.models import BigIntegerField, F, FloatField, Func, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -86,9 +87,10 @@ class SessionRow:
     """The columns of a session the progress page, its report and letters read.
 
     A client with 100 sessions and 190 findings made ~850 model instances (with every note's
-    text); rows of plain values cost a fraction of that. `local_start` is localised once."""
+    text); rows of plain values cost a fraction of that. `local_start` is localised once, and
+    `local_day` is its date."""
 
-    __slots__ = ("local_start", "pain_after", "pain_before", "pk", "status")
+    __slots__ = ("local_day", "local_start", "pain_after", "pain_before", "pk", "status")
 
     def __init__(self, pk, local_start, status, pain_before, pain_after):
         self.pk = pk
@@ -96,6 +98,7 @@ class SessionRow:
         self.pain_before = pain_before
         self.pain_after = pain_after
         self.local_start = local_start
+        self.local_day = local_start.date()
 
     @property
     def id(self) -> int:
@@ -153,8 +156,13 @@ class EpochMicroseconds(Func):
     output_field = BigIntegerField()
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+class EpochSeconds(Func):
+    """A timestamp as seconds since 1970 (UTC), a float: PostgreSQL works it out faster than
+    `EpochMicroseconds`' numeric, and `datetime.fromtimestamp` takes it as it is (a double
+    holds today's seconds to a fraction of a microsecond, so the microseconds come back)."""
+
+    template = "date_part('epoch', %(expressions)s)"
+    output_field = FloatField()
 
 
 def from_epoch(microseconds: int, zone=UTC) -> datetime:
@@ -237,7 +245,7 @@ SESSIONS = Read(
     ),
     lambda: (
         ("id", None),
-        (EpochMicroseconds("starts_at"), None),
+        (EpochSeconds("starts_at"), None),
         ("status", None),
         ("pain_before", None),
         ("pain_after", None),
@@ -354,15 +362,16 @@ def build(client: Client, lists: dict[Read, list] | None = None) -> Progress:
     now = timezone.now()
     local = timezone.get_current_timezone()
     rows = read(client.pk) if lists is None else lists
-    now_us = (now - _EPOCH) // _MICROSECOND
+    now_seconds = now.timestamp()
+    local_time = functools.partial(datetime.fromtimestamp, tz=local)
     sessions, past, completed_days = [], [], []
     for pk, start, status, pain_before, pain_after in rows[SESSIONS]:
-        session = SessionRow(pk, from_epoch(start, local), status, pain_before, pain_after)
+        session = SessionRow(pk, local_time(start), status, pain_before, pain_after)
         sessions.append(session)
-        if start <= now_us:
+        if start <= now_seconds:
             past.append(session)
         if status == SessionStatus.COMPLETED:
-            completed_days.append(session.local_start.date())
+            completed_days.append(session.local_day)
     measures = [MeasureRow._make(row) for row in rows[MEASURES_READ]]
     by_kind: dict[str, list[MeasureRow]] = defaultdict(list)  # each kind in date order
     for measure in measures:
@@ -402,7 +411,7 @@ def build(client: Client, lists: dict[Read, list] | None = None) -> Progress:
     )
 
     # Pain before and after each session.
-    past_days = [(s.local_start.date(), s) for s in past]
+    past_days = [(s.local_day, s) for s in past]
     before = [(day, s.pain_before) for day, s in past_days if s.pain_before is not None]
     after = [(day, s.pain_after) for day, s in past_days if s.pain_after is not None]
     progress.charts.append(

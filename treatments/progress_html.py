@@ -77,8 +77,7 @@ def findings_grid(columns: list[Session], rows: list, client_id: int) -> SafeStr
     day = _day("j M")
     head = "".join(
         [
-            f'<th scope="col" class="rotate"><a href="{url(s.pk)}">'
-            f"{day(s.local_start.date())}</a></th>"
+            f'<th scope="col" class="rotate"><a href="{url(s.pk)}">{day(s.local_day)}</a></th>'
             for s in columns
         ]
     )
@@ -134,7 +133,7 @@ def session_pain_rows(sessions: list[Session], client_id: int) -> SafeString:
     return mark_safe(  # noqa: S308 (values escaped below)
         "".join(
             [
-                f'<tr><td><a href="{url(s.pk)}">{day(s.local_start.date())}</a></td>'
+                f'<tr><td><a href="{url(s.pk)}">{day(s.local_day)}</a></td>'
                 f"<td>{shown.get(s.pain_before) or _or_dash(s.pain_before)}</td>"
                 f"<td>{shown.get(s.pain_after) or _or_dash(s.pain_after)}</td></tr>"
                 for s in sessions
