@@ -96,18 +96,18 @@ def client_rows(clients: Iterable) -> SafeString:
     for client in clients:
         archived = client.archived_at is not None
         preferred = (
-            f' <span class="text-secondary">({escape(client.preferred_name)})</span>'
+            f' <span class="text-secondary">({text_escape(client.preferred_name)})</span>'
             if client.preferred_name
             else ""
         )
         rows.append(
             f"<tr{_ARCHIVED_ROW if archived else ''}>\n"
-            f'  <td><a href="{url(client.pk)}">{escape(client.last_name)}, '
-            f"{escape(client.first_name)}</a>{preferred}{_ARCHIVED_BADGE if archived else ''}"
+            f'  <td><a href="{url(client.pk)}">{text_escape(client.last_name)}, '
+            f"{text_escape(client.first_name)}</a>{preferred}{_ARCHIVED_BADGE if archived else ''}"
             "</td>\n"
             f"  <td>{_day_month_year(client.date_of_birth)}</td>\n"
-            f"  <td>{escape(client.phone)}</td>\n"
-            f"  <td>{escape(client.email)}</td>\n"
+            f"  <td>{text_escape(client.phone)}</td>\n"
+            f"  <td>{text_escape(client.email)}</td>\n"
             "</tr>\n"
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value is escaped above)
