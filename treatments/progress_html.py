@@ -20,7 +20,8 @@ from django.utils.translation import get_language
 from clinic.markup import date_formatter
 from clinic.markup import text_escape as escape
 from treatments import charts
-from treatments.models import Finding, Session
+from treatments.models import Finding
+from treatments.progress import SessionRow
 
 # Ids no row has, standing for the arguments in a URL reversed once (`_url`).
 _PLACEHOLDERS = (918273645546372819, 918273645546372817)
@@ -70,7 +71,7 @@ def _day(fmt: str) -> Callable:
     return lambda day: _day_text(fmt, language, day)
 
 
-def findings_grid(columns: list[Session], rows: list, client_id: int) -> SafeString:
+def findings_grid(columns: list[SessionRow], rows: list, client_id: int) -> SafeString:
     """The `<thead>` and `<tbody>` of the trigger-point grid: a column per session with
     findings, a row per muscle, point and side (`progress.FindingRow`)."""
     url = _session_url(client_id)
@@ -125,7 +126,7 @@ def pain_zone_rows(table: list[dict]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (values escaped above)
 
 
-def session_pain_rows(sessions: list[Session], client_id: int) -> SafeString:
+def session_pain_rows(sessions: list[SessionRow], client_id: int) -> SafeString:
     """The rows of the pain before/after table, each session's date a link to it."""
     url = _session_url(client_id)
     day = _day("j M Y")
