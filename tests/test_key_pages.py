@@ -6,6 +6,8 @@ findings, treatments and outcome measures), plus an intake to review with 20 pai
 included. Timings are `make bench`'s business, not the tests'.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -56,11 +58,15 @@ def seeded():
         IntakeFactor(intake=intake, factor=factor)
         for factor in Factor.objects.exclude(pk__in=have)[: 10 - len(have)]
     )
-    # An unsigned note with six findings, as a therapist opens it to finish writing.
+    # An unsigned note with six findings, as a therapist opens it to finish writing, in the
+    # hour before the therapist's first seeded session: the factory's own hours may be booked.
+    first = Session.objects.filter(therapist=therapist).order_by("starts_at").first()
     note = SessionFactory(
         client_id=hundred,
         therapist=therapist,
         booked_by=therapist,
+        starts_at=first.starts_at - timedelta(hours=2),
+        ends_at=first.starts_at - timedelta(hours=1),
         status="completed",
         subjective="Better this week.",
     )
