@@ -3,7 +3,6 @@
 Everything is read in a fixed number of queries, however many sessions the client has had.
 """
 
-import functools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from typing import NamedTuple
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import models
-from django.db.models import BigIntegerField, F, FloatField, Func, QuerySet, Subquery, TextField
+from django.db.models import F, FloatField, Func, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -148,28 +147,19 @@ def _finding_place(muscle: str, point: str | None, side: str) -> str:
     return ", ".join(part for part in parts if part)
 
 
-class EpochMicroseconds(Func):
-    """A timestamp as microseconds since 1970 (UTC), exactly: a number reads back some twenty
-    times faster than a `timestamptz` through Django's loader, and JSON carries it as it is."""
-
-    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
-    output_field = BigIntegerField()
-
-
 class EpochSeconds(Func):
-    """A timestamp as seconds since 1970 (UTC), a float: PostgreSQL works it out faster than
-    `EpochMicroseconds`' numeric, and `datetime.fromtimestamp` takes it as it is (a double
-    holds today's seconds to a fraction of a microsecond, so the microseconds come back)."""
+    """A timestamp as seconds since 1970 (UTC), a float: a number reads back some twenty times
+    faster than a `timestamptz` through Django's loader, JSON carries it as it is, and
+    PostgreSQL works it out faster than a numeric. A double holds today's seconds to a fraction
+    of a microsecond, so `from_epoch` gives back the microseconds too."""
 
     template = "date_part('epoch', %(expressions)s)"
     output_field = FloatField()
 
 
-def from_epoch(microseconds: int, zone=UTC) -> datetime:
-    """The aware datetime of `EpochMicroseconds`, in `zone` (as `timezone.localtime`)."""
-    seconds, micro = divmod(microseconds, 1_000_000)
-    moment = datetime.fromtimestamp(seconds, zone)  # a quarter of a timedelta's cost
-    return moment.replace(microsecond=micro) if micro else moment
+def from_epoch(seconds: float, zone=UTC) -> datetime:
+    """The aware datetime of `EpochSeconds`, in `zone` (as `timezone.localtime`)."""
+    return datetime.fromtimestamp(seconds, zone)
 
 
 class JSONRows(Subquery):
@@ -210,7 +200,7 @@ def _model_columns(model) -> tuple:
     for column in model._meta.concrete_fields:
         target = column.target_field if column.is_relation else column
         if isinstance(target, models.DateTimeField):
-            columns.append((EpochMicroseconds(column.attname), _DATETIME))
+            columns.append((EpochSeconds(column.attname), _DATETIME))
         elif isinstance(target, models.DateField):
             columns.append((F(column.attname), _DATE))
         elif isinstance(target, models.DecimalField):
@@ -271,7 +261,7 @@ PAIN_REPORTS = Read(
         .order_by("intake__submitted_at", "zone__position")
     ),
     lambda: (
-        (EpochMicroseconds(Coalesce("intake__submitted_at", "intake__created_at")), None),
+        (EpochSeconds(Coalesce("intake__submitted_at", "intake__created_at")), None),
         ("zone__name", None),
         ("side", None),
         ("intensity", None),
@@ -363,10 +353,9 @@ def build(client: Client, lists: dict[Read, list] | None = None) -> Progress:
     local = timezone.get_current_timezone()
     rows = read(client.pk) if lists is None else lists
     now_seconds = now.timestamp()
-    local_time = functools.partial(datetime.fromtimestamp, tz=local)
     sessions, past, completed_days = [], [], []
     for pk, start, status, pain_before, pain_after in rows[SESSIONS]:
-        session = SessionRow(pk, local_time(start), status, pain_before, pain_after)
+        session = SessionRow(pk, from_epoch(start, local), status, pain_before, pain_after)
         sessions.append(session)
         if start <= now_seconds:
             past.append(session)

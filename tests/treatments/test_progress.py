@@ -2,7 +2,7 @@
 charts drawn before gave."""
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -91,7 +91,7 @@ def test_each_read_gives_the_rows_the_orm_gives(record):
     )
     assert len(sessions) == 3
     assert [
-        [pk, datetime.fromtimestamp(start, zone), *rest]
+        [pk, progress.from_epoch(start, zone), *rest]
         for pk, start, *rest in rows[progress.SESSIONS]
     ] == [[pk, timezone.localtime(start), *rest] for pk, start, *rest in sessions]
 
