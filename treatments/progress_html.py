@@ -224,15 +224,10 @@ _SURGERY = "treatments:surgery_detail"  # SurgeryEpisode.get_absolute_url
 _PLAN = "treatments:plan_detail"  # TreatmentPlan.get_absolute_url
 
 
-def page(client, progress, *, can_record: bool) -> SafeString:
+def page_parts(client, progress, *, can_record: bool) -> list[str]:
     """The progress page's content (`progress.build`'s `Progress` of `client`): breadcrumb,
     summary, a card a chart with its table, the NPRS table, the findings grid, surgery and
-    plans."""
-    return mark_safe("".join(page_parts(client, progress, can_record=can_record)))  # noqa: S308
-
-
-def page_parts(client, progress, *, can_record: bool) -> list[str]:
-    """`page` in pieces, each escaped: `treatments/progress.html` puts them in the response as
+    plans, in pieces, each escaped: `treatments/progress.html` puts them in the response as
     chunks of their own (`clinic.markup.render_with_parts`), not joined into one string."""
     name = escape(client.full_name)
     client_url = _url("client_detail", client.pk)
